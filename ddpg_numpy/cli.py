@@ -1,0 +1,236 @@
+"""The command line: ``python -m ddpg_numpy COMMAND`` (or the installed ``ddpg-numpy``).
+
+    train      train an agent and write a run folder (config.json, progress.csv, checkpoints)
+    evaluate   mean return of a saved agent's deterministic policy
+    render     a GIF of a saved agent acting in its environment
+    plot       learning curves of one or more run folders
+    figures    regenerate every figure in figures/ from the shipped checkpoints and logs
+    gradcheck  every hand-written gradient against finite differences
+    bench      how many DDPG updates per second this machine does
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from pathlib import Path
+
+EXAMPLES = """examples:
+  python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
+  python -m ddpg_numpy train --env Pendulum-v1 --seeds 0-4 --out runs/five-seeds
+  python -m ddpg_numpy train --out runs/pendulum --resume      # continue an interrupted run
+  python -m ddpg_numpy evaluate runs/pendulum/agent.npz --episodes 50
+  python -m ddpg_numpy render runs/pendulum/agent.npz --gif pendulum.gif
+  python -m ddpg_numpy plot runs/pendulum runs/five-seeds --out curves.png
+  python -m ddpg_numpy gradcheck
+"""
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-4' -> [0, 1, 2, 3, 4]; '0,3,7' -> [0, 3, 7]."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            if "-" in part.strip()[1:]:
+                lo, hi = part.split("-", 1)
+                seeds.extend(range(int(lo), int(hi) + 1))
+            else:
+                seeds.append(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seeds {text!r}: use a range like 0-4 or a list "
+                                         "like 0,1,2") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("--seeds needs at least one seed")
+    return seeds
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """'tau=0.005' -> ('tau', 0.005); values are Python literals, else strings."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--set {text!r}: write NAME=VALUE, e.g. --set tau=0.005")
+    key, value = text.split("=", 1)
+    try:
+        return key.strip(), ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddpg-numpy", description="DDPG from scratch in NumPy: train, evaluate, look.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a DDPG agent on a gymnasium environment",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--env", default="Pendulum-v1",
+                   help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="environment steps (default 20000; with --resume: the run's own)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of a single run (default 0)")
+    p.add_argument("--seeds", type=parse_seeds, default=None,
+                   help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
+    p.add_argument("--out", type=Path, default=None,
+                   help="run folder for config.json, progress.csv and checkpoints")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint, with its config")
+    p.add_argument("--paper", action="store_true",
+                   help="use the paper's hyperparameters instead of the environment's preset")
+    p.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
+                   metavar="NAME=VALUE",
+                   help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("evaluate", help="mean return of a saved agent (no exploration noise)")
+    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
+    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("--episodes", type=int, default=50,
+                   help="episodes from the fixed evaluation start states (default 50)")
+
+    p = sub.add_parser("render", help="write a GIF of a saved agent acting")
+    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
+    p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
+    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("--seed", type=int, default=10_000, help="start state: env.reset(seed=...)")
+    p.add_argument("--steps", type=int, default=200, help="frames to record (default 200)")
+
+    p = sub.add_parser("plot", help="plot learning curves of run folders")
+    p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
+    p.add_argument("--out", type=Path, default=Path("learning_curves.png"), help="image file")
+
+    p = sub.add_parser("figures", help="regenerate the committed figures")
+    p.add_argument("--out", type=Path, default=Path("figures"), help="folder (default figures/)")
+
+    sub.add_parser("gradcheck", help="check every backward pass against finite differences")
+
+    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine")
+    p.add_argument("--hidden", type=int, nargs="+", default=[400, 300])
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--obs-dim", type=int, default=17, help="17 = HalfCheetah")
+    p.add_argument("--act-dim", type=int, default=6)
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--repeats", type=int, default=5)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError,
+            ModuleNotFoundError, FloatingPointError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"ddpg-numpy {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import PRESETS, DDPGConfig
+    from .training import train
+
+    if args.resume:
+        if args.out is None:
+            raise ValueError("--resume needs --out, the run folder to continue.")
+        saved = json.loads((args.out / "config.json").read_text()) \
+            if (args.out / "config.json").exists() else None
+        if saved is None:
+            raise FileNotFoundError(f"no run to resume in {args.out} (config.json missing).")
+        cfg = DDPGConfig.from_dict(saved["config"])
+        env_id, seeds = saved["env_id"], saved["seeds"]
+        stacked = len(seeds) > 1 or args.seeds is not None
+        steps = args.steps or saved["steps"]
+        result = train(env_id, cfg, steps, seeds[0], args.out, seeds=seeds if stacked else None,
+                       resume=True, progress=not args.no_progress)
+    else:
+        base = DDPGConfig() if args.paper or args.env not in PRESETS \
+            else DDPGConfig.preset(args.env)
+        cfg = base.replace(**dict(args.overrides)) if args.overrides else base
+        result = train(args.env, cfg, args.steps or 20_000, args.seed, args.out, seeds=args.seeds,
+                       progress=not args.no_progress)
+    last = {}
+    for row in result.progress:
+        last[int(row["seed"])] = row
+    for seed, row in last.items():
+        print(f"seed {seed}: step {int(row['step'])}, evaluation return "
+              f"{row['eval_return_mean']:.1f} ± {row['eval_return_std']:.1f}")
+    if args.out:
+        print(f"run folder: {args.out}  (plot it: python -m ddpg_numpy plot {args.out})")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .agent import DDPG
+    from .training import evaluate
+
+    agent = DDPG.load(args.checkpoint)
+    env_id = _env_of(args, agent)
+    returns = np.atleast_2d(evaluate(agent, env_id, args.episodes))
+    for seed, r in zip(agent.seeds, returns):
+        print(f"{env_id} seed {seed}: mean return {r.mean():.1f} ± {r.std():.1f} over "
+              f"{args.episodes} fixed start states (min {r.min():.1f}, max {r.max():.1f})")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .agent import DDPG
+    from .plotting import save_rollout_gif
+
+    agent = DDPG.load(args.checkpoint)
+    path = save_rollout_gif(agent, _env_of(args, agent), args.gif, seed=args.seed,
+                            steps=args.steps)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .plotting import plot_runs
+
+    fig = plot_runs(args.runs)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.out, dpi=120, bbox_inches="tight")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from .figures import make_all
+
+    for path in make_all(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from .selfcheck import all_gradient_checks
+
+    results = all_gradient_checks()
+    for r in results:
+        print(r)
+    failed = [r for r in results if not r.passed]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .benchmark import print_update_benchmark
+
+    print_update_benchmark(args.obs_dim, args.act_dim, tuple(args.hidden), args.batch,
+                           args.dtype, args.repeats)
+    return 0
+
+
+def _env_of(args: argparse.Namespace, agent) -> str:
+    env_id = args.env or agent.env_id
+    if not env_id:
+        raise ValueError("this checkpoint does not say which environment it was trained on; "
+                         "pass --env ENV_ID.")
+    return env_id
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "render": cmd_render,
+            "plot": cmd_plot, "figures": cmd_figures, "gradcheck": cmd_gradcheck,
+            "bench": cmd_bench}

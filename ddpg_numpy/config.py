@@ -1,0 +1,105 @@
+"""Every DDPG hyperparameter in one visible place.
+
+The defaults are the paper's (Lillicrap et al. 2015, section 7, low-dimensional inputs);
+``DDPGConfig.preset(env_id)`` gives values that make a specific environment learn fast on a CPU.
+Deliberate departures from the paper are listed in ``docs/pseudocode.md``: no batch normalisation,
+noise given relative to the action range, optional random warm-up steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class DDPGConfig:
+    """Hyperparameters. Defaults = the paper's; see ``preset`` for tuned ones."""
+
+    hidden: tuple[int, ...] = (400, 300)  # units per hidden layer, actor and critic
+    critic_action_layer: int = 1  # 1: action enters the critic's 2nd layer (paper); 0: input
+    actor_lr: float = 1e-4  # Adam step size for θ^μ
+    critic_lr: float = 1e-3  # Adam step size for θ^Q
+    critic_weight_decay: float = 1e-2  # L2 penalty λ on θ^Q
+    gamma: float = 0.99  # discount γ (L12)
+    tau: float = 1e-3  # soft target update rate τ (L15)
+    batch_size: int = 64  # minibatch size N (L11)
+    buffer_size: int = 1_000_000  # replay capacity |R| (L3)
+    noise: Literal["ou", "gaussian"] = "ou"  # exploration process 𝒩 (L5, L8)
+    noise_sigma: float = 0.2  # σ, as a fraction of the action half-range
+    ou_theta: float = 0.15  # OU mean reversion θ
+    ou_dt: float = 1.0  # OU time step: x += θ(0 − x)dt + σ√dt·ε
+    warmup_steps: int = 0  # uniformly random actions at first (0 in the paper)
+    learning_starts: int = 0  # no update before this many transitions (and ≥ batch_size)
+    updates_per_step: int = 1  # gradient steps per environment step
+    dtype: Literal["float64", "float32"] = "float64"  # float32 is the fast path
+    eval_every: int = 1000  # environment steps between evaluations
+    eval_episodes: int = 10  # fixed start states per evaluation (seeds 10_000 + i)
+    checkpoint_every: int = 5000  # checkpoint at the first episode end after this many steps
+    checkpoint_replay: bool = True  # store the replay buffer (exact resume; large files)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 < self.gamma <= 1:
+            problems.append(f"gamma={self.gamma} must be in (0, 1]")
+        if not 0 < self.tau <= 1:
+            problems.append(f"tau={self.tau} must be in (0, 1]")
+        if self.noise not in ("ou", "gaussian"):
+            problems.append(f"noise={self.noise!r} must be 'ou' or 'gaussian'")
+        if self.dtype not in ("float64", "float32"):
+            problems.append(f"dtype={self.dtype!r} must be 'float64' or 'float32'")
+        if self.batch_size < 1 or self.buffer_size < self.batch_size:
+            problems.append(f"need 1 <= batch_size ({self.batch_size}) <= buffer_size "
+                            f"({self.buffer_size})")
+        if not self.hidden or not 0 <= self.critic_action_layer < len(self.hidden):
+            problems.append(f"critic_action_layer={self.critic_action_layer} must index one of "
+                            f"the hidden layers {self.hidden}")
+        if problems:
+            raise ValueError("invalid DDPGConfig: " + "; ".join(problems))
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+
+    @classmethod
+    def preset(cls, env_id: str, **overrides: Any) -> DDPGConfig:
+        """Tuned hyperparameters for ``env_id`` (see PRESETS), with optional overrides."""
+        if env_id not in PRESETS:
+            known = ", ".join(sorted(PRESETS))
+            raise KeyError(f"no preset for {env_id!r}; presets exist for: {known}. "
+                           "Use DDPGConfig(...) with the paper's defaults instead.")
+        return dataclasses.replace(PRESETS[env_id], **overrides)
+
+    def replace(self, **changes: Any) -> DDPGConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DDPGConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown DDPGConfig field(s) {unknown}; known fields: "
+                             f"{sorted(names)}")
+        return cls(**d)
+
+
+PRESETS: dict[str, DDPGConfig] = {
+    # Paper architecture and rates, made faster for a 200-step task (see docs/pseudocode.md and
+    # benchmarks/learning.py for the 5-seed curves behind these values).
+    "Pendulum-v1": DDPGConfig(
+        hidden=(64, 64), actor_lr=1e-3, critic_lr=1e-3, critic_weight_decay=0.0, gamma=0.98,
+        tau=5e-3, batch_size=128, buffer_size=100_000, noise="gaussian", noise_sigma=0.1,
+        warmup_steps=1000, learning_starts=1000, dtype="float32", eval_every=1000,
+        eval_episodes=10),
+    "HalfCheetah-v5": DDPGConfig(
+        hidden=(400, 300), actor_lr=1e-3, critic_lr=1e-3, critic_weight_decay=0.0,
+        tau=5e-3, batch_size=256, noise="gaussian", noise_sigma=0.1, warmup_steps=10_000,
+        learning_starts=10_000, dtype="float32", eval_every=5000, eval_episodes=5),
+}

@@ -1,0 +1,105 @@
+"""The replay buffer R (pseudocode L3, L10, L11): a preallocated ring of transitions.
+
+It stores ``terminated`` — "the episode ended in a terminal state" — and deliberately not
+time-limit truncation: a state cut off by a time limit still has a future, so its target keeps
+the bootstrap term γQ′ (L12 uses 1 − terminated).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Batch(NamedTuple):
+    """A minibatch of N transitions (with a leading seed axis S for stacked agents).
+
+    obs (N, obs_dim), actions (N, act_dim), rewards (N,), next_obs (N, obs_dim),
+    terminated (N,) with 1.0 where s_{i+1} is terminal.
+    """
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: np.ndarray
+    terminated: np.ndarray
+
+
+class ReplayBuffer:
+    """Fixed-capacity ring buffer; when full, the oldest transition is overwritten.
+
+    ``stack=S`` keeps S independent buffers in lock-step (one per seed): every ``add`` then takes
+    a leading axis S, and ``sample`` draws indices separately for each seed.
+    """
+
+    FIELDS = Batch._fields
+
+    def __init__(self, capacity: int, obs_dim: int, act_dim: int,
+                 dtype: np.dtype | type = np.float64, stack: int | None = None) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity, self.obs_dim, self.act_dim, self.stack = capacity, obs_dim, act_dim, stack
+        lead = () if stack is None else (stack,)
+        self.obs = np.zeros(lead + (capacity, obs_dim), dtype)
+        self.actions = np.zeros(lead + (capacity, act_dim), dtype)
+        self.rewards = np.zeros(lead + (capacity,), dtype)
+        self.next_obs = np.zeros(lead + (capacity, obs_dim), dtype)
+        self.terminated = np.zeros(lead + (capacity,), dtype)
+        self.position = 0  # where the next transition goes
+        self.size = 0  # how many are stored
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, obs: np.ndarray, action: np.ndarray, reward: float | np.ndarray,
+            next_obs: np.ndarray, terminated: bool | np.ndarray) -> None:
+        """Store one transition (L10): obs (obs_dim,), action (act_dim,), scalars.
+
+        Stacked buffers take one transition per seed: obs (S, obs_dim), reward (S,), ...
+        """
+        i = self.position
+        lead = () if self.stack is None else (self.stack,)
+        for name, value, shape in (("obs", obs, lead + (self.obs_dim,)),
+                                   ("actions", action, lead + (self.act_dim,)),
+                                   ("rewards", reward, lead),
+                                   ("next_obs", next_obs, lead + (self.obs_dim,)),
+                                   ("terminated", terminated, lead)):
+            value = np.asarray(value)
+            if value.shape != shape:
+                raise ValueError(f"ReplayBuffer.add: {name} has shape {value.shape}, expected "
+                                 f"{shape}.")
+            self._rows(name)[i] = value
+        self.position = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def sample(self, batch_size: int,
+               rng: np.random.Generator | list[np.random.Generator]) -> Batch:
+        """Uniformly random minibatch of N = batch_size stored transitions (L11), with
+        replacement. Stacked buffers take one generator per seed."""
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty ReplayBuffer; add transitions first.")
+        if self.stack is None:
+            idx = rng.integers(0, self.size, size=batch_size)
+            return Batch(*(getattr(self, f)[idx] for f in self.FIELDS))
+        idx = np.stack([r.integers(0, self.size, size=batch_size) for r in rng])  # (S, N)
+        seeds = np.arange(self.stack)[:, None]
+        return Batch(*(getattr(self, f)[seeds, idx] for f in self.FIELDS))
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {f: self._rows(f)[:self.size] for f in self.FIELDS}
+        state["position"] = np.array(self.position)
+        return state
+
+    def _rows(self, field: str) -> np.ndarray:
+        """The field's array with the transition index first: (capacity, S, ...) when stacked."""
+        arr = getattr(self, field)
+        return arr if self.stack is None else np.moveaxis(arr, 1, 0)
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        size = len(state["obs"])
+        if size > self.capacity:
+            raise ValueError(f"saved buffer holds {size} transitions, capacity is {self.capacity}")
+        for f in self.FIELDS:
+            self._rows(f)[:size] = state[f]
+        self.size, self.position = size, int(state["position"])
