@@ -169,9 +169,10 @@ class DDPG:
         return {"actor": self.actor, "critic": self.critic, "actor_target": self.actor_target,
                 "critic_target": self.critic_target}
 
-    def state_dict(self) -> dict[str, np.ndarray]:
+    def state_dict(self, training_state: bool = True) -> dict[str, np.ndarray]:
         """Everything needed to continue exactly: parameters, targets, Adam moments, noise and
-        random-generator states, as a flat dict of NumPy arrays."""
+        random-generator states, as a flat dict of NumPy arrays. ``training_state=False`` keeps
+        only what acting and plotting need (actor and critic): a file a quarter the size."""
         state: dict[str, np.ndarray] = {
             "config": np.array(self.config.to_json()), "seeds": np.array(self.seeds),
             "stacked": np.array(self.stack is not None), "updates": np.array(self.updates),
@@ -180,6 +181,8 @@ class DDPG:
             "env_id": np.array(self.env_id or "")}
         for name, net in self.networks().items():
             state[f"{name}.theta"] = net.theta
+        if not training_state:
+            return {k: v for k, v in state.items() if "target" not in k}
         for name, opt in (("actor_optimizer", self.actor_optimizer),
                           ("critic_optimizer", self.critic_optimizer)):
             for key, value in opt.state_dict().items():
@@ -191,6 +194,9 @@ class DDPG:
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore from ``state_dict``; a mismatch of shapes says which config produced it."""
         saved_config = str(state["config"])
+        if "actor_target.theta" not in state:  # a minimal file: targets start as copies (L2)
+            state = {**state, "actor_target.theta": state["actor.theta"],
+                     "critic_target.theta": state["critic.theta"]}
         for name, net in self.networks().items():
             saved = state[f"{name}.theta"]
             if saved.shape != net.theta.shape:
@@ -201,6 +207,9 @@ class DDPG:
                     "with that config (e.g. load_agent(path) or DDPGConfig.from_dict(...)).")
         for name, net in self.networks().items():
             net.theta[...] = state[f"{name}.theta"]
+        self.updates = int(state["updates"])
+        if "rng" not in state:
+            return
         for name, opt in (("actor_optimizer", self.actor_optimizer),
                           ("critic_optimizer", self.critic_optimizer)):
             opt.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items()
@@ -209,12 +218,11 @@ class DDPG:
             rng.bit_generator.state = rng_state
         for noise, noise_state in zip(self.noises, state["noise"]):
             noise.state[...] = noise_state
-        self.updates = int(state["updates"])
 
 
-    def save(self, path: str | Path) -> Path:
-        """Write the agent (no replay buffer) to an .npz file, atomically."""
-        return save_npz_atomic(path, self.state_dict())
+    def save(self, path: str | Path, training_state: bool = True) -> Path:
+        """Write the agent (no replay buffer) to an .npz file, atomically; see ``state_dict``."""
+        return save_npz_atomic(path, self.state_dict(training_state))
 
     @classmethod
     def load(cls, path: str | Path) -> DDPG:

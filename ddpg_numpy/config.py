@@ -39,6 +39,7 @@ class DDPGConfig:
     eval_episodes: int = 10  # fixed start states per evaluation (seeds 10_000 + i)
     checkpoint_every: int = 5000  # checkpoint at the first episode end after this many steps
     checkpoint_replay: bool = True  # store the replay buffer (exact resume; large files)
+    snapshot_every: int = 0  # also save snapshots/agent_<step>.npz (actor+critic only); 0: off
 
     def __post_init__(self) -> None:
         problems = []

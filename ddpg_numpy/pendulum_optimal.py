@@ -497,6 +497,15 @@ def evaluation_starts(n: int = 50, seed_base: int = EVAL_SEED_BASE) -> np.ndarra
     return starts
 
 
+def to_observation(theta: np.ndarray, thetadot: np.ndarray) -> np.ndarray:
+    """Pendulum-v1 observations (cos θ, sin θ, θ̇) as float32; shape broadcast(...) + (3,).
+
+    Use it to evaluate an agent's μ(s) and Q(s, μ(s)) on the solution's (θ, θ̇) grid.
+    """
+    theta, thetadot = np.broadcast_arrays(np.asarray(theta), np.asarray(thetadot))
+    return np.stack([np.cos(theta), np.sin(theta), thetadot], axis=-1).astype(np.float32)
+
+
 def random_starts(n: int = 10_000, seed: int = 0) -> np.ndarray:
     """Start states drawn like Pendulum-v1's reset: θ ~ U[-π, π], θ̇ ~ U[-1, 1]; shape (n, 2)."""
     rng = np.random.default_rng(seed)
@@ -640,11 +649,16 @@ def main(argv: list[str] | None = None) -> GroundTruth:
         f"mean {returns.mean():.2f} (achieved by the DP policy), "
         f"table V_200 mean {table.mean():.2f}"
     )
+    if discounted is not None:
+        print(
+            f"discounted V*(s0) (gamma={args.gamma}, compare Q(s, mu(s))) on the evaluation "
+            f"starts: mean {discounted.value(starts[:, 0], starts[:, 1]).mean():.2f}"
+        )
     rand = optimal_return(random_starts(args.n_random), episode)
+    rand_se = float(rand.std(ddof=1) / np.sqrt(rand.size))
     print(
         f"optimal return over {args.n_random} random starts: mean {rand.mean():.2f} "
-        f"(± {rand.std(ddof=1) / np.sqrt(rand.size):.2f} s.e.); table E[V_200(s0)] "
-        f"{expected_start_value(episode):.2f}"
+        f"(± {rand_se:.2f} s.e.); table E[V_200(s0)] {expected_start_value(episode):.2f}"
     )
 
     truth = GroundTruth(
@@ -654,7 +668,7 @@ def main(argv: list[str] | None = None) -> GroundTruth:
         eval_returns=returns,
         eval_seed_base=args.seed_base,
         random_mean_return=float(rand.mean()),
-        random_return_se=float(rand.std(ddof=1) / np.sqrt(rand.size)),
+        random_return_se=rand_se,
         n_random=args.n_random,
         command=command,
     )

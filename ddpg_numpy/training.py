@@ -2,7 +2,8 @@
 
 A run folder holds ``config.json``, ``progress.csv`` (one row per evaluation and seed),
 ``timing.csv`` (wall-clock seconds, kept apart so ``progress.csv`` is bit-for-bit reproducible),
-``checkpoint.npz`` (everything needed to resume) and, at the end, ``agent.npz`` (the agent alone).
+``checkpoint.npz`` (everything needed to resume), at the end ``agent.npz`` (the agent alone) and,
+with ``snapshot_every``, ``snapshots/agent_<step>.npz`` (actor and critic, for plots over training).
 
 Evaluation runs the deterministic policy μ(s) (no noise) on a separate environment from a fixed
 set of start states — ``reset(seed=10_000 + i)`` for i < eval_episodes — identical for every
@@ -199,6 +200,9 @@ def _train(env_id: str, config: DDPGConfig | None, steps: int, seed: int,
                 bar.set_postfix(eval_return=f"{np.median(returns.mean(axis=1)):.1f}")
                 tick = time.perf_counter()
 
+            if out is not None and cfg.snapshot_every and loop.step % cfg.snapshot_every == 0:
+                agent.save(out / "snapshots" / f"agent_{loop.step:07d}.npz", training_state=False)
+
             # Checkpoint only where every env has just ended an episode (and at the end of a run
             # that stops at such a point): resuming then replays exactly what would have come.
             if out is not None and done.all() and (loop.step >= next_checkpoint
@@ -326,8 +330,8 @@ def _append_rows(out: Path | None, rows: list[dict[str, float]], loop: _LoopStat
     if out is None:
         return
     with open(out / "progress.csv", "a", newline="") as f:
-        csv.DictWriter(f, PROGRESS_FIELDS, lineterminator="\n").writerows({k: _fmt(r[k]) for k in PROGRESS_FIELDS}
-                                                     for r in rows)
+        writer = csv.DictWriter(f, PROGRESS_FIELDS, lineterminator="\n")
+        writer.writerows({k: _fmt(r[k]) for k in PROGRESS_FIELDS} for r in rows)
     with open(out / "timing.csv", "a", newline="") as f:
         csv.writer(f, lineterminator="\n").writerow([loop.step, f"{loop.train_seconds:.3f}",
                                 f"{loop.eval_seconds:.3f}"])
