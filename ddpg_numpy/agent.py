@@ -193,18 +193,21 @@ class DDPG:
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore from ``state_dict``; a mismatch of shapes says which config produced it."""
-        saved_config = str(state["config"])
+        saved = DDPGConfig.from_dict(json.loads(str(state["config"])))
         if "actor_target.theta" not in state:  # a minimal file: targets start as copies (L2)
             state = {**state, "actor_target.theta": state["actor.theta"],
                      "critic_target.theta": state["critic.theta"]}
         for name, net in self.networks().items():
-            saved = state[f"{name}.theta"]
-            if saved.shape != net.theta.shape:
+            if state[f"{name}.theta"].shape != net.theta.shape:
                 raise ValueError(
-                    f"checkpoint's {name} has {saved.shape} parameters but this agent's has "
-                    f"{net.theta.shape}: the checkpoint was made with another network shape or "
-                    f"environment. It was made with config {saved_config}. Build the agent "
-                    "with that config (e.g. load_agent(path) or DDPGConfig.from_dict(...)).")
+                    f"checkpoint's {name} has {state[f'{name}.theta'].shape} parameters but this "
+                    f"agent's has {net.theta.shape}: the checkpoint was made with another network "
+                    f"shape or environment (saved: hidden={saved.hidden}, critic_action_layer="
+                    f"{saved.critic_action_layer}, obs_dim={int(state['obs_dim'])}, act_dim="
+                    f"{int(state['act_dim'])}; this agent: hidden={self.config.hidden}, "
+                    f"critic_action_layer={self.config.critic_action_layer}, obs_dim="
+                    f"{self.obs_dim}, act_dim={self.act_dim}). Load it with DDPG.load(path), "
+                    "which rebuilds the agent with the checkpoint's own config.")
         for name, net in self.networks().items():
             net.theta[...] = state[f"{name}.theta"]
         self.updates = int(state["updates"])

@@ -1,0 +1,75 @@
+"""The command line: each command once on tiny inputs, and its errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from ddpg_numpy.cli import build_parser, main, parse_seeds
+
+FAST = ["--set", "hidden=(16, 16)", "--set", "eval_every=200", "--set", "eval_episodes=2",
+        "--no-progress"]
+
+
+def test_help_explains_commands_with_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("train", "evaluate", "render", "plot", "figures", "gradcheck", "bench"):
+        assert command in out
+    assert "python -m ddpg_numpy train --env Pendulum-v1" in out
+
+
+def test_train_help_describes_every_option():
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for option in ("--env", "--steps", "--seed", "--seeds", "--out", "--resume", "--set"):
+        assert option in text
+
+
+def test_seeds_ranges_and_lists():
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("1,5,7") == [1, 5, 7]
+    with pytest.raises(Exception, match="0-4"):
+        parse_seeds("a-b")
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "400", "--out", str(out), *FAST]) == 0
+    assert "evaluation return" in capsys.readouterr().out
+    assert main(["evaluate", str(out / "agent.npz"), "--episodes", "2"]) == 0
+    assert "Pendulum-v1 seed 0: mean return" in capsys.readouterr().out
+
+
+def test_train_several_seeds(tmp_path, capsys):
+    assert main(["train", "--steps", "200", "--seeds", "0-2", "--out", str(tmp_path / "s"),
+                 *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "seed 0:" in out and "seed 2:" in out
+
+
+def test_gradcheck_passes(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    assert "0 failed" in out and "FAIL" not in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--env", "CartPole-v1", "--steps", "5"], "continuous"),
+    (["train", "--env", "Pendulm-v1", "--steps", "5"], "Did you mean Pendulum-v1"),
+    (["train", "--set", "tau=2", "--steps", "5"], "tau=2 must be in"),
+    (["train", "--set", "learning_rate=1", "--steps", "5"], "learning_rate"),
+    (["evaluate", "missing.npz"], "no checkpoint at missing.npz"),
+    (["train", "--resume"], "--resume needs --out"),
+])
+def test_errors_are_one_clear_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "ddpg_numpy", "--help"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and "gradcheck" in done.stdout
