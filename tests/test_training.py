@@ -171,3 +171,12 @@ def test_resume_with_another_config_names_the_difference(tmp_path):
     with pytest.raises(ValueError, match="tau"):
         train("Pendulum-v1", TINY.replace(tau=0.5), steps=600, out=tmp_path / "r",
               progress=False, resume=True)
+
+
+def test_a_mujoco_task_trains(tmp_path):
+    pytest.importorskip("mujoco")
+    cfg = DDPGConfig(hidden=(32, 32), batch_size=16, warmup_steps=20, eval_every=60,
+                     eval_episodes=1)
+    result = train("HalfCheetah-v5", cfg, steps=60, seed=0, progress=False)
+    assert result.agent.obs_dim == 17 and result.agent.act_dim == 6
+    assert np.isfinite(result.progress[-1]["critic_loss"])
