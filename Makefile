@@ -37,7 +37,7 @@ lint: setup
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 tests
-	$(PY) -m pytest -n 2 --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks
 
 figures: setup
 	$(PY) -m ddpg_numpy figures --out figures
