@@ -27,7 +27,8 @@ class Batch(NamedTuple):
 
 
 class ReplayBuffer:
-    """Fixed-capacity ring buffer; when full, the oldest transition is overwritten.
+    """Fixed-capacity ring buffer (the replay buffer R of L3); when full, the oldest transition is
+    overwritten.
 
     ``stack=S`` keeps S independent buffers in lock-step (one per seed): every ``add`` then takes
     a leading axis S, and ``sample`` draws indices separately for each seed.
