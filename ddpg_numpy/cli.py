@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("figures", help="regenerate the committed figures")
     p.add_argument("--out", type=Path, default=Path("figures"), help="folder (default figures/)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="folder with pendulum/ and pendulum_optimal.npz "
+                        "(default: the repository's checkpoints/)")
 
     sub.add_parser("gradcheck", help="check every backward pass against finite differences")
 
@@ -199,7 +202,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_figures(args: argparse.Namespace) -> int:
     from .figures import make_all
 
-    for path in make_all(args.out):
+    for path in make_all(args.out, args.checkpoints):
         print(f"wrote {path}")
     return 0
 

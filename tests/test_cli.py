@@ -73,3 +73,18 @@ def test_module_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "ddpg_numpy", "--help"], capture_output=True,
                           text=True)
     assert done.returncode == 0 and "gradcheck" in done.stdout
+
+
+def test_plot_and_render(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "400", "--out", str(out), *FAST]) == 0
+    assert main(["plot", str(out), "--out", str(tmp_path / "curves.png")]) == 0
+    assert (tmp_path / "curves.png").stat().st_size > 10_000
+    assert main(["render", str(out / "agent.npz"), "--gif", str(tmp_path / "a.gif"),
+                 "--steps", "6"]) == 0
+    assert (tmp_path / "a.gif").read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+
+def test_plot_of_a_folder_without_a_run_is_explained(tmp_path, capsys):
+    assert main(["plot", str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
+    assert "progress.csv" in capsys.readouterr().err
