@@ -54,6 +54,10 @@ class DDPGConfig:
         if self.batch_size < 1 or self.buffer_size < self.batch_size:
             problems.append(f"need 1 <= batch_size ({self.batch_size}) <= buffer_size "
                             f"({self.buffer_size})")
+        if self.learning_starts > self.buffer_size:
+            problems.append(f"learning_starts ({self.learning_starts}) > buffer_size "
+                            f"({self.buffer_size}): the buffer never holds that many "
+                            "transitions, so no update would ever run")
         if not self.hidden or not 0 <= self.critic_action_layer < len(self.hidden):
             problems.append(f"critic_action_layer={self.critic_action_layer} must index one of "
                             f"the hidden layers {self.hidden}")

@@ -389,7 +389,8 @@ def _check_resume_config(out: Path | None, cfg: DDPGConfig) -> DDPGConfig:
 
 
 def _progress_bar(total: int, initial: int, env_id: str, enabled: bool):
-    from tqdm.auto import tqdm
+    # Plain-text tqdm (not tqdm.auto's widget): its final state is what a committed notebook shows.
+    from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, desc=f"DDPG {env_id}", unit="step",
                 disable=not enabled, mininterval=0.5, smoothing=0.05)

@@ -32,7 +32,8 @@ def test_json_round_trip():
 
 @pytest.mark.parametrize("bad", [{"gamma": 1.5}, {"tau": 0.0}, {"noise": "pink"},
                                  {"dtype": "float16"}, {"batch_size": 0},
-                                 {"hidden": (64,), "critic_action_layer": 1}])
+                                 {"hidden": (64,), "critic_action_layer": 1},
+                                 {"buffer_size": 128, "learning_starts": 1000}])
 def test_invalid_values_are_named(bad):
     with pytest.raises(ValueError, match=list(bad)[-1]):
         DDPGConfig(**bad)
