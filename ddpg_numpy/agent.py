@@ -19,6 +19,7 @@ import numpy as np
 
 from .checkpoint import load_npz, save_npz_atomic
 from .config import DDPGConfig
+from .fastpath import FastPath
 from .networks import Actor, Critic, Network
 from .noise import make_noise
 from .optim import Adam
@@ -29,10 +30,16 @@ class TrainingDivergedError(FloatingPointError):
     """A loss became NaN or infinite; the agent's parameters were left as they were before."""
 
 
-def soft_update(target: Network, source: Network, tau: float) -> None:
-    """θ′ ← τθ + (1 − τ)θ′, in place on the flat parameter vectors (L15)."""
+def soft_update(target: Network, source: Network, tau: float,
+                scratch: np.ndarray | None = None) -> None:
+    """θ′ ← τθ + (1 − τ)θ′, in place on the flat parameter vectors (L15).
+
+    ``scratch``, an array shaped like θ, is used for τ(θ − θ′) instead of a fresh temporary.
+    """
     theta_target = target.theta  # a view: updating it updates every layer of the target
-    theta_target += tau * (source.theta - theta_target)  # = τθ + (1 − τ)θ′
+    step = np.subtract(source.theta, theta_target, out=scratch)
+    step *= tau
+    theta_target += step  # θ′ + τ(θ − θ′) = τθ + (1 − τ)θ′
 
 
 class DDPG:
@@ -75,6 +82,11 @@ class DDPG:
                                   cfg.ou_dt) for rng in self.rngs]
         self.updates = 0
         self.env_id: str | None = None  # set by for_env / train; saved with the agent
+        # float32 runs update() on the fast path (fastpath.py: the same math with
+        # preallocated buffers); float64 runs the plain code below, the one to read.
+        # Set agent.fast_path = False (or True) to choose; tests check the two agree.
+        self.fast_path = self.dtype == np.float32
+        self._fast: FastPath | None = None
 
     @classmethod
     def for_env(cls, env: Any, config: DDPGConfig | None = None,
@@ -118,6 +130,8 @@ class DDPG:
         ``batch`` arrays are (N, ·) (stacked: (S, N, ·)). Returns floats (stacked: (S,) arrays):
         critic_loss L, q_mean = mean Q(s_i, a_i), actor_objective J = mean Q(s_i, μ(s_i)).
         """
+        if self.fast_path:  # the same L12–L15 on preallocated buffers (fastpath.py)
+            return self.fast().update(batch)
         cfg = self.config
         n = batch.rewards.shape[-1]
 
@@ -153,6 +167,12 @@ class DDPG:
                    "actor_objective": q_mu.mean(axis=-1)}
         return {k: (float(v) if self.stack is None else v.astype(float))
                 for k, v in metrics.items()}
+
+    def fast(self) -> FastPath:
+        """The fast path's buffers and parameter views (made on first use)."""
+        if self._fast is None or self._fast.stale():
+            self._fast = FastPath(self)
+        return self._fast
 
     def _check_finite(self, name: str, value: np.ndarray) -> None:
         if not np.all(np.isfinite(value)):

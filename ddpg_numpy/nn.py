@@ -21,6 +21,7 @@ checkpoint then each touch one array instead of a list of them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Literal
 
@@ -175,6 +176,19 @@ class MLP:
             layers.append(ACTIVATIONS[output]())
         return cls(layers)
 
+    def __deepcopy__(self, memo: dict) -> MLP:
+        """A copy whose layers are views of its *own* theta and grad. (Copying each view
+        separately, as deepcopy would, leaves layers that no longer follow theta.)"""
+        new = MLP.__new__(MLP)
+        memo[id(self)] = new
+        new.layers, new.stack = copy.deepcopy(self.layers, memo), self.stack
+        # If something holding theta (an optimizer) was copied first, its copy becomes the storage.
+        new.theta, new.grad = flatten_parameters(new.layers, self.stack,
+                                                 memo.get(id(self.theta)), memo.get(id(self.grad)))
+        new.grad[...] = self.grad
+        memo[id(self.theta)], memo[id(self.grad)] = new.theta, new.grad  # so later ones follow
+        return new
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (..., N, sizes[0]) -> (..., N, sizes[-1])."""
         for i, layer in enumerate(self.layers):
@@ -203,19 +217,24 @@ class MLP:
         return [layer for layer in self.layers if isinstance(layer, Linear)]
 
 
-def flatten_parameters(layers: Sequence[Layer],
-                       stack: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def flatten_parameters(layers: Sequence[Layer], stack: int | None = None,
+                       theta: np.ndarray | None = None,
+                       grad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Move every layer's W, b (and dW, db) into one flat vector, leaving views behind.
 
     Returns (theta, grad), each of shape (P,) — or (S, P) with ``stack=S``, where each layer's
-    parameters already carry the leading axis S. Values are kept; only the storage moves.
+    parameters already carry the leading axis S. Values are kept; only the storage moves (into
+    new arrays, or into the ``theta`` and ``grad`` given).
     """
     linears = [layer for layer in layers if isinstance(layer, Linear)]
     lead = () if stack is None else (stack,)
     sizes = [p.size // (stack or 1) for layer in linears for p in layer.params()]
     dtype = linears[0].W.dtype if linears else np.float64
-    theta = np.empty(lead + (sum(sizes),), dtype=dtype)
-    grad = np.zeros_like(theta)
+    theta = np.empty(lead + (sum(sizes),), dtype=dtype) if theta is None else theta
+    grad = np.zeros_like(theta) if grad is None else grad
+    if theta.shape != lead + (sum(sizes),) or grad.shape != theta.shape:
+        raise ValueError(f"flatten_parameters: storage of shape {theta.shape} and {grad.shape} "
+                         f"given for {lead + (sum(sizes),)} parameters.")
     offset = 0
     for layer in linears:
         for name in ("W", "b"):
@@ -227,6 +246,37 @@ def flatten_parameters(layers: Sequence[Layer],
             setattr(layer, "d" + name, grad[..., offset:offset + n].reshape(value.shape))
             offset += n
     return theta, grad
+
+
+def folded_blocks(flat: np.ndarray, linears: Sequence[Linear],
+                  stack: int | None = None) -> list[np.ndarray]:
+    """Each Linear's [W; b] as one (in + 1, out) view of a flat vector (theta or grad).
+
+    ``flatten_parameters`` stores every b right after its W, so the bias is simply one more row
+    of the weight matrix: x W + b = [x, 1] [W; b]. The fast path (fastpath.py) uses this to make
+    the forward pass and ∂L/∂W, ∂L/∂b one matrix product each. Shapes (S, in + 1, out) stacked.
+    """
+    lead = () if stack is None else (stack,)
+    blocks, offset = [], 0
+    for lin in linears:
+        n = (lin.in_features + 1) * lin.out_features
+        block = flat[..., offset:offset + n].reshape(lead + (lin.in_features + 1,
+                                                               lin.out_features))
+        if not any(_same_view(block[..., :-1, :], w) for w in (lin.W, lin.dW)):
+            raise ValueError("folded_blocks: the layers' parameters are not views of this flat "
+                             "vector in flatten_parameters order; build the network with MLP.")
+        blocks.append(block)
+        offset += n
+    if offset != flat.shape[-1]:
+        raise ValueError(f"folded_blocks: the layers hold {offset} parameters but the flat "
+                         f"vector has {flat.shape[-1]}.")
+    return blocks
+
+
+def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
+    """Do a and b look at the same memory in the same way?"""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.shape == b.shape and a.strides == b.strides)
 
 
 def stack_layers(networks: Sequence[Sequence[Layer]]) -> list[Layer]:

@@ -49,6 +49,10 @@ class ReplayBuffer:
         self.terminated = np.zeros(lead + (capacity,), dtype)
         self.position = 0  # where the next transition goes
         self.size = 0  # how many are stored
+        # Each field with the transition index first, made once: (capacity, S, ...) views when
+        # stacked (an np.moveaxis on every add cost more than the rest of the add).
+        self._by_row = {f: getattr(self, f) if stack is None
+                        else np.moveaxis(getattr(self, f), 1, 0) for f in self.FIELDS}
 
     def __len__(self) -> int:
         return self.size
@@ -84,8 +88,12 @@ class ReplayBuffer:
             idx = rng.integers(0, self.size, size=batch_size)
             return Batch(*(getattr(self, f)[idx] for f in self.FIELDS))
         idx = np.stack([r.integers(0, self.size, size=batch_size) for r in rng])  # (S, N)
-        seeds = np.arange(self.stack)[:, None]
-        return Batch(*(getattr(self, f)[seeds, idx] for f in self.FIELDS))
+        # Row idx[s, i] of seed s is row s·capacity + idx[s, i] once the seed axis is merged
+        # into the row axis: one 1-D take per field, faster than 2-D fancy indexing.
+        rows = (idx + self.capacity * np.arange(self.stack)[:, None]).ravel()
+        fields = (getattr(self, f) for f in self.FIELDS)
+        return Batch(*(a.reshape((-1,) + a.shape[2:]).take(rows, axis=0)
+                       .reshape(idx.shape + a.shape[2:]) for a in fields))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         state = {f: self._rows(f)[:self.size] for f in self.FIELDS}
@@ -94,8 +102,7 @@ class ReplayBuffer:
 
     def _rows(self, field: str) -> np.ndarray:
         """The field's array with the transition index first: (capacity, S, ...) when stacked."""
-        arr = getattr(self, field)
-        return arr if self.stack is None else np.moveaxis(arr, 1, 0)
+        return self._by_row[field]
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         size = len(state["obs"])
