@@ -1,0 +1,261 @@
+"""How well the Pendulum-v1 preset learns: 5 seeds against the targets of the project.
+
+    python benchmarks/learning.py [--seeds 0-4] [--steps 20000] [--out runs/learning]
+
+Evaluation = the deterministic policy μ(s) on the same 50 fixed start states
+(``env.reset(seed=10_000 + i)``, i < 50) every 1,000 environment steps, for every seed.
+Targets (an optimal controller scores -134.5 on these 50 starts):
+
+* every seed ≥ -200 by 10,000 steps and never below -200 again up to 20,000 (no collapse);
+* the median over seeds ≥ -200 by 6,000 steps;
+* the median at 20,000 steps ≥ -155;
+* the median wall-clock time of training to first reach -200 ≤ 10 s (evaluation not counted).
+
+The learning curves come from one stacked run (all seeds in lock-step, ``train(seeds=...)``).
+The wall-clock times come from solo runs (``train(seed=s)``), one seed at a time, read from
+their ``timing.csv``: ``train_seconds`` at the first evaluation ≥ -200, with the evaluation time
+reported separately. A stacked seed and a solo run of the same seed compute the same thing up
+to floating-point rounding, which can still change a trajectory after a few thousand steps, so
+the solo runs report their own first step ≥ -200.
+
+Writes ``<out>/learning_results.md`` (the table printed at the end), the run folders
+``<out>/stacked`` and ``<out>/solo_seed<s>``, and the learning curves of all seeds to
+``figures/pendulum_learning_5seeds.png`` (``--figure``). Wall-clock times depend on the machine
+and its load; the table states both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from ddpg_numpy import DDPGConfig, train  # noqa: E402
+from ddpg_numpy.cli import parse_seeds  # noqa: E402
+
+ENV_ID = "Pendulum-v1"
+SOLVED = -200.0  # "swings up and holds": the threshold of the targets
+TARGET_FINAL = -155.0  # median at the last step
+ALL_SEEDS_BY = 10_000  # every seed ≥ SOLVED by this step, and stays there
+MEDIAN_BY = 6_000  # the median over seeds ≥ SOLVED by this step
+MAX_MEDIAN_SECONDS = 10.0  # median wall-clock training time to first reach SOLVED
+OPTIMAL_FILE = ROOT / "checkpoints" / "pendulum_optimal.npz"
+
+
+def benchmark_config() -> DDPGConfig:
+    """The preset, evaluated on 50 fixed start states every 1,000 steps (no checkpoints)."""
+    return DDPGConfig.preset(ENV_ID, eval_episodes=50, eval_every=1000,
+                             checkpoint_every=10**9, checkpoint_replay=False)
+
+
+def read_csv(path: Path) -> list[dict[str, float]]:
+    with open(path, newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def curves_of(rows: list[dict[str, float]], seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(steps (T,), mean evaluation returns (S, T)) from progress.csv rows."""
+    steps = np.array(sorted({int(r["step"]) for r in rows}))
+    returns = np.full((len(seeds), len(steps)), np.nan)
+    column = {s: i for i, s in enumerate(steps)}
+    for r in rows:
+        if int(r["seed"]) in seeds:
+            returns[seeds.index(int(r["seed"])), column[int(r["step"])]] = r["eval_return_mean"]
+    return steps, returns
+
+
+def first_step_at_or_above(steps: np.ndarray, curve: np.ndarray, level: float) -> int | None:
+    reached = np.flatnonzero(curve >= level)
+    return int(steps[reached[0]]) if len(reached) else None
+
+
+def value_at(steps: np.ndarray, curve: np.ndarray, step: int) -> float:
+    hit = np.flatnonzero(steps == step)
+    return float(curve[hit[0]]) if len(hit) else float("nan")
+
+
+def solo_time_to_solved(run: Path) -> dict[str, float | None]:
+    """First step ≥ SOLVED of a solo run, with training and evaluation seconds up to it."""
+    rows = read_csv(run / "progress.csv")
+    timing = {int(r["step"]): r for r in read_csv(run / "timing.csv")}
+    steps = np.array([int(r["step"]) for r in rows])
+    first = first_step_at_or_above(steps, np.array([r["eval_return_mean"] for r in rows]),
+                                   SOLVED)
+    if first is None:
+        return {"step": None, "train_seconds": None, "eval_seconds": None}
+    return {"step": first, "train_seconds": timing[first]["train_seconds"],
+            "eval_seconds": timing[first]["eval_seconds"]}
+
+
+def fmt(x: float | None, spec: str = ".1f", missing: str = "—") -> str:
+    return missing if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
+
+
+def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
+                  solo: dict[int, dict[str, float | None]], last_step: int) -> tuple[str, bool]:
+    """The markdown table and PASS/FAIL lines; also returns whether every target passed."""
+    checkpoints = [MEDIAN_BY, ALL_SEEDS_BY, last_step]
+    header = (["seed", "first step ≥ −200", "below −200 after?", "lowest after"]
+              + [f"return at {s // 1000}k" for s in checkpoints]
+              + ["solo: first step ≥ −200", "solo: train s to −200", "solo: eval s"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    firsts, collapsed = [], []
+    for i, seed in enumerate(seeds):
+        curve = returns[i]
+        first = first_step_at_or_above(steps, curve, SOLVED)
+        after = curve[steps >= first] if first is not None else np.array([])
+        drops = bool((after < SOLVED).any())
+        firsts.append(first)
+        collapsed.append(drops)
+        t = solo.get(seed, {})
+        lines.append("| " + " | ".join(
+            [str(seed), fmt(first, "d", "never"), "yes" if drops else "no",
+             fmt(float(after.min()) if len(after) else None)]
+            + [fmt(value_at(steps, curve, s)) for s in checkpoints]
+            + [fmt(t.get("step"), "d", "never" if t else "—"), fmt(t.get("train_seconds")),
+               fmt(t.get("eval_seconds"))]) + " |")
+
+    median_curve = np.median(returns, axis=0)
+    reached = [f for f in firsts if f is not None]
+    median_first = float(np.median([f if f is not None else np.inf for f in firsts]))
+    solo_seconds = [t["train_seconds"] for t in solo.values()]
+    solo_eval = [t["eval_seconds"] for t in solo.values()]
+    solo_steps = [t["step"] for t in solo.values()]
+    median_seconds = (float(np.median([s if s is not None else np.inf for s in solo_seconds]))
+                      if solo else None)
+    lines.append("| " + " | ".join(
+        ["**median**", fmt(median_first, ".0f", "never"), f"{sum(collapsed)} of {len(seeds)}",
+         ""]
+        + [fmt(value_at(steps, median_curve, s)) for s in checkpoints]
+        + [fmt(float(np.median([s if s is not None else np.inf for s in solo_steps]))
+               if solo else None, ".0f"),
+           fmt(median_seconds), fmt(float(np.median([e for e in solo_eval if e is not None]))
+                                    if any(e is not None for e in solo_eval) else None)])
+        + " |")
+
+    every_seed = (len(reached) == len(seeds) and max(reached) <= ALL_SEEDS_BY
+                  and not any(collapsed))
+    median_step = first_step_at_or_above(steps, median_curve, SOLVED)
+    final_median = value_at(steps, median_curve, last_step)
+    checks = [
+        (every_seed, f"every seed ≥ −200 by {ALL_SEEDS_BY:,} steps and never below after: "
+                     f"latest first step {fmt(max(reached) if reached else None, 'd', 'never')}"
+                     f", {sum(collapsed)} seed(s) drop below −200 afterwards"),
+        (median_step is not None and median_step <= MEDIAN_BY,
+         f"median over seeds ≥ −200 by {MEDIAN_BY:,} steps: first at "
+         f"{fmt(median_step, 'd', 'never')}"),
+        (final_median >= TARGET_FINAL,
+         f"median at {last_step:,} steps ≥ {TARGET_FINAL:.0f}: {final_median:.1f}"),
+    ]
+    if solo:
+        checks.append((median_seconds is not None and median_seconds <= MAX_MEDIAN_SECONDS,
+                       f"median wall-clock training time to −200 ≤ {MAX_MEDIAN_SECONDS:.0f} s: "
+                       f"{fmt(median_seconds)} s (evaluation not counted)"))
+    lines.append("")
+    lines += [f"- {'PASS' if ok else 'FAIL'}: {text}" for ok, text in checks]
+    return "\n".join(lines), all(ok for ok, _ in checks)
+
+
+def plot_curves(run: Path, path: Path) -> None:
+    """All seeds' learning curves with their median and interquartile range: the whole run,
+    and the same zoomed in on the targets (where a collapse below −200 would show)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ddpg_numpy.plotting import plot_runs, save_figure, style
+
+    lines = {"−200 (targets)": SOLVED, f"−{-TARGET_FINAL:.0f} (target at 20k)": TARGET_FINAL}
+    if OPTIMAL_FILE.exists():
+        with np.load(OPTIMAL_FILE) as data:
+            optimal = float(data["eval_returns"].mean())
+        lines[f"optimal controller (−{-optimal:.1f})"] = optimal
+    with style():
+        fig, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
+    for ax, title in ((whole, "the whole run"), (zoom, "zoomed in on the targets")):
+        plot_runs([run], labels=["preset"], companions=False, axes=[ax],
+                  reference_lines=lines, title=f"DDPG on {ENV_ID}, preset: {title}")
+        ax.set_ylabel("mean return over 50 fixed start states")
+    zoom.set_ylim(-260, -125)
+    zoom.get_legend().remove()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"),
+                        help="seeds, e.g. 0-4 (default) or 5-9")
+    parser.add_argument("--steps", type=int, default=20_000, help="environment steps (20000)")
+    parser.add_argument("--solo-steps", type=int, default=ALL_SEEDS_BY,
+                        help="steps of each solo timing run (default 10000; 0: no solo runs)")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "learning",
+                        help="folder for the run folders and learning_results.md "
+                             "(replaced if it exists)")
+    parser.add_argument("--figure", type=Path,
+                        default=ROOT / "figures" / "pendulum_learning_5seeds.png",
+                        help="where to write the learning curves")
+    args = parser.parse_args(argv)
+    if args.steps < ALL_SEEDS_BY or args.steps % 1000:
+        parser.error(f"--steps must be a multiple of 1000 and at least {ALL_SEEDS_BY}")
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    cfg = benchmark_config()
+    load_before = os.getloadavg()
+
+    tick = time.perf_counter()
+    train(ENV_ID, cfg, args.steps, seeds=args.seeds, out=args.out / "stacked", progress=False)
+    stacked_seconds = time.perf_counter() - tick
+    steps, returns = curves_of(read_csv(args.out / "stacked" / "progress.csv"), args.seeds)
+    print(f"stacked run of {len(args.seeds)} seeds: {stacked_seconds:.0f} s", flush=True)
+
+    solo = {}
+    for seed in args.seeds if args.solo_steps else []:
+        run = args.out / f"solo_seed{seed}"
+        train(ENV_ID, cfg, args.solo_steps, seed=seed, out=run, progress=False)
+        solo[seed] = solo_time_to_solved(run)
+        print(f"solo seed {seed}: {solo[seed]}", flush=True)
+    load_after = os.getloadavg()
+
+    table, passed = results_table(args.seeds, steps, returns, solo, args.steps)
+    seeds_text = ",".join(map(str, args.seeds))
+    command = (f"python benchmarks/learning.py --seeds {seeds_text} --steps {args.steps}"
+               f" --solo-steps {args.solo_steps}")
+    report = "\n".join([
+        f"## DDPG on {ENV_ID}, preset, seeds {seeds_text}",
+        "",
+        f"Made by `{command}`. Evaluation: deterministic policy on 50 fixed start states "
+        "every 1,000 steps (an optimal controller: −134.5). Curves from one stacked run; "
+        f"times from solo runs of {args.solo_steps:,} steps (training only; evaluation time "
+        "in its own column).",
+        "",
+        table,
+        "",
+        f"Machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"shared; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after. "
+        f"Stacked {len(args.seeds)}-seed run: {stacked_seconds:.0f} s including evaluation. "
+        "Wall-clock times are single measurements on a shared machine: expect ±30 %.",
+        "",
+        "Preset: `" + repr(DDPGConfig.preset(ENV_ID)) + "`",
+    ])
+    print("\n" + report)
+    (args.out / "learning_results.md").write_text(report + "\n")
+    plot_curves(args.out / "stacked", args.figure)
+    print(f"\nwrote {args.out / 'learning_results.md'} and {args.figure}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
