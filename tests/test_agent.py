@@ -123,10 +123,11 @@ def test_same_seed_same_agent_and_same_updates():
     np.testing.assert_array_equal(a.actor.theta, b.actor.theta)
 
 
-def test_non_finite_loss_stops_with_parameters_untouched():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])  # the plain path and the fast path
+def test_non_finite_loss_stops_with_parameters_untouched(dtype):
     rng = np.random.default_rng(7)
-    agent = DDPG(3, 2, [-1, -1], [1, 1], SMALL)
-    batch = make_batch(rng)
+    agent = DDPG(3, 2, [-1, -1], [1, 1], SMALL.replace(dtype=dtype))
+    batch = Batch(*(x.astype(dtype) for x in make_batch(rng)))
     batch.rewards[2] = np.nan
     before = {k: net.theta.copy() for k, net in agent.networks().items()}
     with pytest.raises(TrainingDivergedError, match="critic loss became nan.*not changed"):

@@ -10,7 +10,7 @@ import copy
 import numpy as np
 import pytest
 
-from ddpg_numpy import DDPG, Batch, DDPGConfig, TrainingDivergedError
+from ddpg_numpy import DDPG, Batch, DDPGConfig
 from ddpg_numpy.gradcheck import TOLERANCE, check_gradient
 from ddpg_numpy.nn import MLP, folded_blocks
 
@@ -117,16 +117,10 @@ def test_fast_path_is_the_default_for_float32_only():
 
 
 def test_fast_path_keeps_the_plain_errors():
+    # (a NaN loss on both paths: tests/test_agent.py::test_non_finite_loss_stops_...)
     cfg = DDPGConfig(hidden=(8, 6), dtype="float32")
     agent = DDPG(3, 2, [-1, -1], [1, 1], cfg)
     rng = np.random.default_rng(3)
-    batch = make_batch(rng, 5, dtype="float32")
-    batch.rewards[2] = np.nan
-    before = {k: net.theta.copy() for k, net in agent.networks().items()}
-    with pytest.raises(TrainingDivergedError, match="critic loss became nan.*not changed"):
-        agent.update(batch)
-    for k, net in agent.networks().items():
-        np.testing.assert_array_equal(net.theta, before[k])
     with pytest.raises(TypeError, match="float64 does not match the parameters' float32"):
         agent.update(make_batch(rng, 5, dtype="float64"))
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, 3\)"):
