@@ -10,7 +10,7 @@ leave evaluation out (evaluation seconds are reported beside them). Four measure
   warm-up cut to 1,000 steps (it only fills the buffer); steps/s over 1,000-step windows once
   updates run, median of the windows. Stable-Baselines3 DDPG does about 64 steps/s here
   (figure quoted in issue 7; SB3 is not installed).
-* **Pendulum-v1 while learning** — its preset (64-64, batch 128); steps/s per 1,000-step window.
+* **Pendulum-v1 while learning** — its preset; steps/s per 1,000-step window.
 * **Pendulum-v1 time to −200** — solo runs of the preset (evaluation on 50 fixed start states every
   1,000 steps, as benchmarks/learning.py); training seconds until the first evaluation ≥ −200,
   median over seeds. Stable-Baselines3 takes about 150 s (issue 7).
@@ -125,7 +125,10 @@ def report(results: dict, args: argparse.Namespace, machine: str) -> str:
                      f"target ≥ 2× SB3 = 128 |")
     if "pendulum" in results:
         r = results["pendulum"]
-        lines.append(f"| Pendulum-v1 steps/s while learning (preset: 64-64, batch 128) | "
+        pre = DDPGConfig.preset("Pendulum-v1")
+        shape = "-".join(map(str, pre.hidden))
+        lines.append(f"| Pendulum-v1 steps/s while learning (preset: {shape}, batch "
+                     f"{pre.batch_size}, {pre.updates_per_step} updates/step) | "
                      f"**{r['median']:.0f}** (windows: {', '.join(f'{x:.0f}' for x in r['rates'])})"
                      " | — |")
     if "solve" in results:
