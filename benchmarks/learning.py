@@ -203,10 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "learning",
                         help="folder for the run folders and learning_results.md "
                              "(replaced if it exists)")
-    parser.add_argument("--figure", type=Path,
-                        default=ROOT / "figures" / "pendulum_learning_5seeds.png",
-                        help="where to write the learning curves")
+    parser.add_argument("--figure", type=Path, default=None,
+                        help="where to write the learning curves (default: in --out; the "
+                             "committed figure is figures/pendulum_learning_curves.png, drawn "
+                             "by `python -m ddpg_numpy figures` from the same runs)")
     args = parser.parse_args(argv)
+    args.figure = args.figure or args.out / "pendulum_learning_5seeds.png"
     if args.steps < ALL_SEEDS_BY or args.steps % 1000:
         parser.error(f"--steps must be a multiple of 1000 and at least {ALL_SEEDS_BY}")
     if args.out.exists():
