@@ -20,7 +20,7 @@ the solo runs report their own first step ≥ -200.
 
 Writes ``<out>/learning_results.md`` (the table printed at the end), the run folders
 ``<out>/stacked`` and ``<out>/solo_seed<s>``, and the learning curves of all seeds to
-``figures/pendulum_learning_5seeds.png`` (``--figure``). Wall-clock times depend on the machine
+``<out>/pendulum_learning_5seeds.png`` (``--figure``). Wall-clock times depend on the machine
 and its load; the table states both.
 """
 
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy import DDPGConfig, train  # noqa: E402
-from ddpg_numpy.cli import parse_seeds  # noqa: E402
+from ddpg_numpy.cli import parse_override, parse_seeds  # noqa: E402
 
 ENV_ID = "Pendulum-v1"
 SOLVED = -200.0  # "swings up and holds": the threshold of the targets
@@ -52,10 +52,11 @@ MAX_MEDIAN_SECONDS = 10.0  # median wall-clock training time to first reach SOLV
 OPTIMAL_FILE = ROOT / "checkpoints" / "pendulum_optimal.npz"
 
 
-def benchmark_config() -> DDPGConfig:
-    """The preset, evaluated on 50 fixed start states every 1,000 steps (no checkpoints)."""
-    return DDPGConfig.preset(ENV_ID, eval_episodes=50, eval_every=1000,
-                             checkpoint_every=10**9, checkpoint_replay=False)
+def benchmark_config(**overrides: object) -> DDPGConfig:
+    """The preset (with optional overrides), evaluated on 50 fixed start states every 1,000
+    steps, without checkpoints."""
+    return DDPGConfig.preset(ENV_ID, **overrides).replace(
+        eval_episodes=50, eval_every=1000, checkpoint_every=10**9, checkpoint_replay=False)
 
 
 def read_csv(path: Path) -> list[dict[str, float]]:
@@ -155,7 +156,7 @@ def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
          f"median over seeds ≥ −200 by {MEDIAN_BY:,} steps: first at "
          f"{fmt(median_step, 'd', 'never')}"),
         (final_median >= TARGET_FINAL,
-         f"median at {last_step:,} steps ≥ {TARGET_FINAL:.0f}: {final_median:.1f}"),
+         f"median at {last_step:,} steps ≥ −{-TARGET_FINAL:.0f}: {final_median:.1f}"),
     ]
     if solo:
         checks.append((median_seconds is not None and median_seconds <= MAX_MEDIAN_SECONDS,
@@ -166,7 +167,7 @@ def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
     return "\n".join(lines), all(ok for ok, _ in checks)
 
 
-def plot_curves(run: Path, path: Path) -> None:
+def plot_curves(run: Path, path: Path, label: str = "preset") -> None:
     """All seeds' learning curves with their median and interquartile range: the whole run,
     and the same zoomed in on the targets (where a collapse below −200 would show)."""
     import matplotlib
@@ -184,8 +185,8 @@ def plot_curves(run: Path, path: Path) -> None:
     with style():
         fig, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
     for ax, title in ((whole, "the whole run"), (zoom, "zoomed in on the targets")):
-        plot_runs([run], labels=["preset"], companions=False, axes=[ax],
-                  reference_lines=lines, title=f"DDPG on {ENV_ID}, preset: {title}")
+        plot_runs([run], labels=[label], companions=False, axes=[ax],
+                  reference_lines=lines, title=f"DDPG on {ENV_ID}: {title}")
         ax.set_ylabel("mean return over 50 fixed start states")
     zoom.set_ylim(-260, -125)
     zoom.get_legend().remove()
@@ -207,14 +208,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the learning curves (default: in --out; the "
                              "committed figure is figures/pendulum_learning_curves.png, drawn "
                              "by `python -m ddpg_numpy figures` from the same runs)")
+    parser.add_argument("--set", dest="overrides", type=parse_override, action="append",
+                        default=[], metavar="NAME=VALUE",
+                        help="try a change to the preset, e.g. --set noise=ou (repeatable)")
     args = parser.parse_args(argv)
     args.figure = args.figure or args.out / "pendulum_learning_5seeds.png"
     if args.steps < ALL_SEEDS_BY or args.steps % 1000:
         parser.error(f"--steps must be a multiple of 1000 and at least {ALL_SEEDS_BY}")
+    overrides = dict(args.overrides)
+    try:
+        cfg = benchmark_config(**overrides)
+    except (TypeError, ValueError) as e:
+        parser.error(f"--set: {e} (fields: see DDPGConfig in ddpg_numpy/config.py)")
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
-    cfg = benchmark_config()
     load_before = os.getloadavg()
 
     tick = time.perf_counter()
@@ -233,10 +241,15 @@ def main(argv: list[str] | None = None) -> int:
 
     table, passed = results_table(args.seeds, steps, returns, solo, args.steps)
     seeds_text = ",".join(map(str, args.seeds))
+    if len(args.seeds) > 1 and args.seeds == list(range(args.seeds[0], args.seeds[-1] + 1)):
+        seeds_text = f"{args.seeds[0]}-{args.seeds[-1]}"  # 0-4 rather than 0,1,2,3,4
     command = (f"python benchmarks/learning.py --seeds {seeds_text} --steps {args.steps}"
-               f" --solo-steps {args.solo_steps}")
+               f" --solo-steps {args.solo_steps}"
+               + "".join(f" --set {k}={v!r}" for k, v in overrides.items()))
+    what = "preset" + (" with " + ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+                       if overrides else "")
     report = "\n".join([
-        f"## DDPG on {ENV_ID}, preset, seeds {seeds_text}",
+        f"## DDPG on {ENV_ID}, {what}, seeds {seeds_text}",
         "",
         f"Made by `{command}`. Evaluation: deterministic policy on 50 fixed start states "
         "every 1,000 steps (an optimal controller: −134.5). Curves from one stacked run; "
@@ -250,11 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Stacked {len(args.seeds)}-seed run: {stacked_seconds:.0f} s including evaluation. "
         "Wall-clock times are single measurements on a shared machine: expect ±30 %.",
         "",
-        "Preset: `" + repr(DDPGConfig.preset(ENV_ID)) + "`",
+        "Config: `" + repr(DDPGConfig.preset(ENV_ID, **overrides)) + "`",
     ])
     print("\n" + report)
     (args.out / "learning_results.md").write_text(report + "\n")
-    plot_curves(args.out / "stacked", args.figure)
+    plot_curves(args.out / "stacked", args.figure, what)
     print(f"\nwrote {args.out / 'learning_results.md'} and {args.figure}")
     return 0 if passed else 1
 
