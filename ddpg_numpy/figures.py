@@ -66,6 +66,7 @@ class Inputs:
             if (self.run / "config.json").exists() else {}
         self.progress = P.load_progress(self.run)
         self.snapshot_steps, self.snapshot_files = [], []
+        self._snapshots: list[DDPG] | None = None
         for f in sorted((self.run / "snapshots").glob("agent_*.npz")):
             self.snapshot_steps.append(int(f.stem.split("_")[1]))
             self.snapshot_files.append(f)
@@ -74,7 +75,10 @@ class Inputs:
         self.start = swing_up_start(self.truth.eval_starts[:10])
 
     def snapshots(self) -> list[DDPG]:
-        return [DDPG.load(f) for f in self.snapshot_files]
+        """The snapshot agents, loaded once and shared by the figures that use them."""
+        if self._snapshots is None:
+            self._snapshots = [DDPG.load(f) for f in self.snapshot_files]
+        return self._snapshots
 
     @property
     def seed_text(self) -> str:
@@ -200,7 +204,7 @@ def overestimation(inp: Inputs, out: Path) -> list[Path]:
         return []
     spaced = np.linspace(0, len(inp.snapshot_files) - 1, OVERESTIMATION_SNAPSHOTS)
     keep = np.unique(spaced.round().astype(int))
-    snapshots = [DDPG.load(inp.snapshot_files[k]) for k in keep]
+    snapshots = [inp.snapshots()[k] for k in keep]
     episodes = OVERESTIMATION_STARTS
     predicted, actual = P.overestimation(snapshots, inp.env_id, episodes=episodes)
     starts = evaluation_starts(episodes)  # the same s₀ = reset(seed=10_000 + i)
