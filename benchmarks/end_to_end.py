@@ -14,8 +14,9 @@ leave evaluation out (evaluation seconds are reported beside them). Four measure
 * **Pendulum-v1 time to −200** — solo runs of the preset (evaluation on 50 fixed start states every
   1,000 steps, as benchmarks/learning.py); training seconds until the first evaluation ≥ −200,
   median over seeds. Stable-Baselines3 takes about 150 s (issue 7).
-* **5 seeds at once** — ``train(seeds=[0, ..., 4])`` against ``train(seed=0)``, same steps:
-  the wall-clock ratio (training seconds; with evaluation in its own column).
+* **5 seeds at once** — ``train(seeds=[0, ..., 4], workers=w)`` for w = 1 (one process), 2, 3
+  against ``train(seed=0)``, same steps: the ratio of training seconds (the slowest group's with
+  workers), and of the whole wall-clock (set-up, evaluation, process start and merge included).
 """
 
 from __future__ import annotations
@@ -98,21 +99,31 @@ def time_to_solved(seeds: list[int], steps: int, folder: Path) -> dict:
             "median_step": statistics.median(r["step"] for r in reached) if reached else None}
 
 
-def seeds_at_once(seeds: list[int], steps: int, repeats: int, folder: Path) -> dict:
+def seeds_at_once(seeds: list[int], steps: int, repeats: int, workers: list[int],
+                  folder: Path) -> dict:
+    """Solo run of the first seed against all seeds in one process and in worker processes.
+
+    Per repeat and setting: (training seconds, evaluation seconds, whole wall-clock seconds);
+    training seconds of a run in workers are the slowest group's. The whole wall-clock adds
+    set-up, process start and the merge of the groups' folders."""
     cfg = quick(DDPGConfig.preset("Pendulum-v1"))
-    solo, stacked = [], []
-    for r in range(repeats):  # interleaved, so both see the same machine load
-        for name, kwargs, out in (("solo", {"seed": seeds[0]}, solo),
-                                  ("stacked", {"seeds": seeds}, stacked)):
+    settings = [("solo", {"seed": seeds[0]})] + [
+        (f"workers={w}", {"seeds": seeds, "workers": w}) for w in workers]
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in settings}
+    for r in range(repeats):  # interleaved, so every setting sees the same machine load
+        for name, kwargs in settings:
             run = folder / f"{name}-{r}"
+            tick = time.perf_counter()
             train("Pendulum-v1", cfg, steps, out=run, progress=False, **kwargs)
+            wall = time.perf_counter() - tick
             last = timing_rows(run)[-1]
-            out.append((last["train_seconds"], last["eval_seconds"]))
-    ratios = [s[0] / o[0] for s, o in zip(stacked, solo)]
-    return {"solo": solo, "stacked": stacked, "ratios": ratios,
-            "median_ratio": statistics.median(ratios),
-            "median_ratio_with_eval": statistics.median(
-                (s[0] + s[1]) / (o[0] + o[1]) for s, o in zip(stacked, solo))}
+            times[name].append((last["train_seconds"], last["eval_seconds"], wall))
+    ratios = {name: {"train": statistics.median(t[0] / s[0] for t, s in
+                                                zip(times[name], times["solo"])),
+                     "wall": statistics.median(t[2] / s[2] for t, s in
+                                               zip(times[name], times["solo"]))}
+              for name in times}
+    return {"times": times, "ratios": ratios}
 
 
 def report(results: dict, args: argparse.Namespace, machine: str) -> str:
@@ -144,12 +155,18 @@ def report(results: dict, args: argparse.Namespace, machine: str) -> str:
                      "| Pendulum-v1 seconds to −200 | not reached | target ≤ 10 s |")
     if "seeds" in results:
         r = results["seeds"]
-        solo = statistics.median(t for t, _ in r["solo"])
-        stacked = statistics.median(t for t, _ in r["stacked"])
-        lines.append(f"| {len(args.seeds)} Pendulum-v1 seeds at once vs 1 ({args.seed_steps:,} "
-                     f"steps, training seconds) | **{r['median_ratio']:.2f}×** ({stacked:.1f} s vs "
-                     f"{solo:.1f} s; with evaluation {r['median_ratio_with_eval']:.2f}×) | "
-                     "target ≤ 2× |")
+        solo = statistics.median(t[0] for t in r["times"]["solo"])
+        for name, times in r["times"].items():
+            if name == "solo":
+                continue
+            w = int(name.split("=")[1])
+            how = "one process" if w == 1 else f"{w} worker processes"
+            ratio = r["ratios"][name]
+            lines.append(f"| {len(args.seeds)} Pendulum-v1 seeds at once vs 1, {how} "
+                         f"({args.seed_steps:,} steps; training seconds) | "
+                         f"**{ratio['train']:.2f}×** ({statistics.median(t[0] for t in times):.1f}"
+                         f" s vs {solo:.1f} s; whole wall-clock with set-up, evaluation and "
+                         f"merge {ratio['wall']:.2f}×) | target ≤ 2× |")
     command = "python benchmarks/end_to_end.py " + " ".join(sys.argv[1:])
     return "\n".join(lines + ["", f"Machine: {machine}.", f"Command: `{command.strip()}`."])
 
@@ -165,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-steps", type=int, default=5000,
                         help="length of the solo and stacked runs compared (default 5000)")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="solo/stacked pairs, interleaved (default 3)")
+                        help="rounds of the solo and multi-seed runs, interleaved (default 3)")
+    parser.add_argument("--workers", type=parse_seeds, default=parse_seeds("1-3"),
+                        help="worker processes for the multi-seed runs, e.g. 1,2 (default 1-3)")
     parser.add_argument("--skip", default="",
                         help="comma-separated parts to skip: halfcheetah,pendulum,solve,seeds")
     args = parser.parse_args(argv)
@@ -183,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                  ("pendulum", lambda: pendulum(args.windows, folder)),
                  ("solve", lambda: time_to_solved(args.seeds, args.solve_steps, folder)),
                  ("seeds", lambda: seeds_at_once(args.seeds, args.seed_steps, args.repeats,
-                                                 folder)))
+                                                 args.workers, folder)))
         for name, run in parts:
             if name in skip:
                 continue

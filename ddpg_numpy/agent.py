@@ -253,6 +253,11 @@ class DDPG:
         state = load_npz(path)
         if "actor.theta" not in state:
             raise ValueError(f"{path} holds no DDPG agent (no 'actor.theta' entry).")
+        return cls.from_state_dict(state)
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, np.ndarray]) -> DDPG:
+        """Rebuild an agent from ``state_dict`` (in memory), with its own config."""
         seeds = [int(s) for s in state["seeds"]]
         agent = cls(int(state["obs_dim"]), int(state["act_dim"]), state["action_low"],
                     state["action_high"], DDPGConfig.from_dict(json.loads(str(state["config"]))),
@@ -260,6 +265,38 @@ class DDPG:
         agent.load_state_dict(state)
         agent.env_id = str(state.get("env_id", "")) or None
         return agent
+
+    @classmethod
+    def concatenate(cls, agents: Sequence[DDPG]) -> DDPG:
+        """One stacked agent holding the seeds of ``agents`` (solo or stacked), in order.
+
+        They must share config, sizes and update count: e.g. the seed groups that
+        ``train(..., workers=k)`` trained in separate processes. Every per-seed array
+        (parameters, Adam moments, noise and generator states) is joined along the seed axis.
+        """
+        first = agents[0]
+        for other in agents[1:]:
+            if (other.config, other.obs_dim, other.act_dim, other.updates) != \
+                    (first.config, first.obs_dim, first.act_dim, first.updates):
+                raise ValueError("DDPG.concatenate: the agents differ in config, sizes or "
+                                 f"number of updates ({first.updates} vs {other.updates}); only "
+                                 "agents trained alike can be stacked.")
+        states = [a.state_dict() for a in agents]
+        merged = dict(states[0])
+
+        def per_seed(agent: DDPG, value: np.ndarray) -> np.ndarray:
+            return value if agent.stack is not None else value[None]
+
+        for key in merged:
+            name, _, field = key.rpartition(".")
+            if field == "theta" or (name.endswith("_optimizer") and field[:1] in "mv"
+                                    and field[1:].isdigit()):
+                merged[key] = np.concatenate([per_seed(a, s[key]) for a, s in zip(agents, states)])
+        merged["noise"] = np.concatenate([s["noise"] for s in states])  # always (S or 1, ...)
+        merged["rng"] = np.array(json.dumps([r for s in states for r in json.loads(str(s["rng"]))]))
+        merged["seeds"] = np.array([seed for a in agents for seed in a.seeds])
+        merged["stacked"] = np.array(True)
+        return cls.from_state_dict(merged)
 
 
 def box_dimensions(env: Any) -> tuple[int, int, np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from pathlib import Path
 EXAMPLES = """examples:
   python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
   python -m ddpg_numpy train --env Pendulum-v1 --seeds 0-4 --out runs/five-seeds
+  python -m ddpg_numpy train --seeds 0-4 --workers 2 --out runs/five   # on two CPU cores
   python -m ddpg_numpy train --out runs/pendulum --resume      # continue an interrupted run
   python -m ddpg_numpy evaluate runs/pendulum/agent.npz --episodes 50
   python -m ddpg_numpy render runs/pendulum/agent.npz --gif pendulum.gif
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of a single run (default 0)")
     p.add_argument("--seeds", type=parse_seeds, default=None,
                    help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
+    p.add_argument("--workers", type=int, default=1,
+                   help="with --seeds: split the seeds over this many processes, one per CPU "
+                        "core (same numbers; default 1: all in this process)")
     p.add_argument("--out", type=Path, default=None,
                    help="run folder for config.json, progress.csv and checkpoints")
     p.add_argument("--resume", action="store_true",
@@ -145,13 +149,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         stacked = len(seeds) > 1 or args.seeds is not None
         steps = args.steps or saved["steps"]
         result = train(env_id, cfg, steps, seeds[0], args.out, seeds=seeds if stacked else None,
-                       resume=True, progress=not args.no_progress)
+                       workers=len(saved.get("groups", [seeds])), resume=True,
+                       progress=not args.no_progress)
     else:
         base = DDPGConfig() if args.paper or args.env not in PRESETS \
             else DDPGConfig.preset(args.env)
         cfg = base.replace(**dict(args.overrides)) if args.overrides else base
         result = train(args.env, cfg, args.steps or 20_000, args.seed, args.out, seeds=args.seeds,
-                       progress=not args.no_progress)
+                       workers=args.workers, progress=not args.no_progress)
     last = {}
     for row in result.progress:
         last[int(row["seed"])] = row

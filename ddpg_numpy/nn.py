@@ -275,8 +275,11 @@ def folded_blocks(flat: np.ndarray, linears: Sequence[Linear],
 
 def _same_view(a: np.ndarray, b: np.ndarray) -> bool:
     """Do a and b look at the same memory in the same way?"""
+    # The stride of an axis of length 1 is never used (and NumPy leaves it arbitrary: a stack
+    # of one seed), so only the other axes' strides must agree.
+    used = [i for i, n in enumerate(a.shape) if n > 1]
     return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and a.shape == b.shape and a.strides == b.strides)
+            and a.shape == b.shape and [a.strides[i] for i in used] == [b.strides[i] for i in used])
 
 
 def stack_layers(networks: Sequence[Sequence[Layer]]) -> list[Layer]:

@@ -108,6 +108,11 @@ class ReplayBuffer:
         size = len(state["obs"])
         if size > self.capacity:
             raise ValueError(f"saved buffer holds {size} transitions, capacity is {self.capacity}")
+        position = int(state["position"])
+        # A full ring saved by a shorter run (train sizes the buffer to the run's steps) going
+        # into a larger buffer: unroll it, oldest first, so new transitions append after it as
+        # in one uninterrupted longer run.
+        unroll = size < self.capacity and position != size
         for f in self.FIELDS:
-            self._rows(f)[:size] = state[f]
-        self.size, self.position = size, int(state["position"])
+            self._rows(f)[:size] = np.roll(state[f], -position, axis=0) if unroll else state[f]
+        self.size, self.position = size, size if unroll else position

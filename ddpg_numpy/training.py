@@ -94,17 +94,27 @@ class TrainResult:
 
 def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, seed: int = 0,
           out: str | Path | None = None, *, seeds: Sequence[int] | None = None,
-          resume: bool = False, progress: bool = True, blas_threads: int | None = 1
-          ) -> TrainResult:
+          workers: int = 1, resume: bool = False, progress: bool = True,
+          blas_threads: int | None = 1) -> TrainResult:
     """Train DDPG on a gymnasium environment with Box spaces.
 
     ``seeds=[0, 1, 2]`` trains one independent agent per seed in lock-step (stacked weights,
-    one environment, buffer, noise and generator per seed). ``out`` is the run folder (nothing is
+    one environment, buffer, noise and generator per seed); ``workers=2`` splits them into two
+    lock-step groups trained in parallel processes, on two CPU cores, with the same numbers
+    (parallel.py). ``out`` is the run folder (nothing is
     written without one); ``resume=True`` continues from ``out/checkpoint.npz``. Evaluations run
     every ``config.eval_every`` steps. ``blas_threads=1`` (default) keeps the matrix library on
     one thread: for networks this small a second thread costs more in synchronisation than it
     gains, and fights the environment for the CPU (None leaves the library's setting).
     """
+    if seeds is not None and len(seeds) > 1 and workers > 1:
+        from .parallel import train_in_workers
+
+        return train_in_workers(env_id, config or DDPGConfig(), steps, [int(s) for s in seeds],
+                                None if out is None else Path(out), workers, resume, progress,
+                                blas_threads)
+    if workers < 1:
+        raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
     with _blas_threads(blas_threads):
         return _train(env_id, config, steps, seed, out, seeds, resume, progress)
 

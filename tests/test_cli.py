@@ -23,7 +23,8 @@ def test_help_explains_commands_with_examples(capsys):
 
 def test_train_help_describes_every_option():
     text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
-    for option in ("--env", "--steps", "--seed", "--seeds", "--out", "--resume", "--set"):
+    for option in ("--env", "--steps", "--seed", "--seeds", "--workers", "--out", "--resume",
+                   "--set"):
         assert option in text
 
 
@@ -47,6 +48,18 @@ def test_train_several_seeds(tmp_path, capsys):
                  *FAST]) == 0
     out = capsys.readouterr().out
     assert "seed 0:" in out and "seed 2:" in out
+
+
+def test_seeds_in_workers_and_their_resume(tmp_path, capsys):
+    out = tmp_path / "w"
+    assert main(["train", "--steps", "200", "--seeds", "0-2", "--workers", "2", "--out",
+                 str(out), *FAST]) == 0
+    assert (out / "workers" / "seeds_0_1").is_dir() and (out / "workers" / "seeds_2").is_dir()
+    first = (out / "progress.csv").read_text()
+    # --resume takes the grouping from config.json (another one would be refused).
+    assert main(["train", "--out", str(out), "--resume", "--steps", "400", "--no-progress"]) == 0
+    assert "seed 2: step 400" in capsys.readouterr().out
+    assert (out / "progress.csv").read_text().startswith(first)
 
 
 def test_gradcheck_passes(capsys):

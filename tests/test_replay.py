@@ -74,6 +74,15 @@ def test_state_round_trip():
     np.testing.assert_array_equal(other.rewards, buf.rewards)
 
 
+def test_a_full_ring_loaded_into_a_larger_buffer_is_unrolled_oldest_first():
+    buf = ReplayBuffer(8, 2, 1)
+    fill(buf, 11)  # rewards 0..10: the ring holds 3..10 with the write position at 3
+    larger = ReplayBuffer(12, 2, 1)
+    larger.load_state_dict(buf.state_dict())
+    assert (larger.size, larger.position) == (8, 8)
+    np.testing.assert_array_equal(larger.rewards[:8], np.arange(3, 11))
+
+
 def test_errors_name_the_problem():
     buf = ReplayBuffer(4, 2, 1)
     with pytest.raises(ValueError, match="empty"):

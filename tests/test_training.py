@@ -64,6 +64,17 @@ def test_resume_continues_exactly(tmp_path):
     np.testing.assert_array_equal(whole.actor.theta, cut.actor.theta)
 
 
+def test_a_finished_run_extended_with_more_steps_matches_one_longer_run(tmp_path):
+    # The 400-step run sized its replay buffer to 400 and filled it: resuming into the longer
+    # run's larger buffer must keep the transitions in order and append after them.
+    train("Pendulum-v1", TINY, steps=800, seed=2, out=tmp_path / "whole", progress=False)
+    train("Pendulum-v1", TINY, steps=400, seed=2, out=tmp_path / "cut", progress=False)
+    train("Pendulum-v1", TINY, steps=800, seed=2, out=tmp_path / "cut", progress=False,
+          resume=True)
+    assert (tmp_path / "cut" / "progress.csv").read_text() == \
+        (tmp_path / "whole" / "progress.csv").read_text()
+
+
 def test_killed_run_resumes_without_losing_or_duplicating_rows(tmp_path):
     cmd = [sys.executable, "-m", "ddpg_numpy", "train", "--env", "Pendulum-v1", "--steps",
            "3000", "--seed", "2", "--no-progress", "--set", "hidden=(16, 16)",
