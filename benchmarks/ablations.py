@@ -52,13 +52,15 @@ CONDITIONS: dict[str, tuple[str, Overrides]] = {
     "no_replay": ("no replay: R keeps only the last N = batch_size transitions (L3, L11)",
                   lambda c: {"buffer_size": c.batch_size,
                              "learning_starts": min(c.learning_starts, c.batch_size)}),
-    "ou_paper": ("Ornstein–Uhlenbeck noise with the paper's θ = 0.15, σ = 0.2 (L5, L8)",
-                 lambda c: {"noise": "ou", "noise_sigma": 0.2, "ou_theta": 0.15}),
-    # Same stationary standard deviation as the preset's Gaussian σ: σ_OU = σ·√(θ(2 − θ·dt)).
-    "ou_matched": ("Ornstein–Uhlenbeck noise (θ = 0.15) with the preset's noise std",
-                   lambda c: {"noise": "ou", "ou_theta": 0.15,
-                              "noise_sigma": round(c.noise_sigma * float(np.sqrt(
-                                  0.15 * (2 - 0.15 * c.ou_dt))), 4)}),
+    # The preset's noise is the paper's OU process; two Gaussian alternatives separate the
+    # noise's correlation in time (same spread) from its size (TD3's small σ).
+    # Same stationary standard deviation as the preset's OU process: σ_OU / √(θ(2 − θ·dt)).
+    "gaussian_matched": ("Gaussian noise with the preset OU process's stationary std (L5, L8)",
+                         lambda c: {"noise": "gaussian",
+                                    "noise_sigma": round(c.noise_sigma / float(np.sqrt(
+                                        c.ou_theta * (2 - c.ou_theta * c.ou_dt))), 4)}),
+    "gaussian_small": ("Gaussian noise σ = 0.1, as TD3 and most later work (L5, L8)",
+                       lambda c: {"noise": "gaussian", "noise_sigma": 0.1}),
 }
 COLUMNS = ["step", "seed", "eval_return_mean", "eval_return_std", "train_return", "critic_loss",
            "q_mean", "actor_objective", "q_start", "return_start", "q_visited", "return_visited"]
@@ -146,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     meta_path = args.out / "conditions.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    for stale in set(meta) - set(CONDITIONS):  # conditions since removed from CONDITIONS
+        del meta[stale]
+        (args.out / f"{stale}.csv").unlink(missing_ok=True)
     for name in args.only:
         rows, cfg, seconds = run_condition(name, base, args.steps, args.seeds, starts)
         write_csv(args.out / f"{name}.csv", rows)
         final = [r["eval_return_mean"] for r in rows if r["step"] == args.steps]
-        print(f"{name:<11s} {seconds:5.0f} s   final evaluation return: median "
+        print(f"{name:<16s} {seconds:5.0f} s   final evaluation return: median "
               f"{np.median(final):7.1f}, seeds {' '.join(f'{x:.0f}' for x in final)}")
         meta[name] = {"description": CONDITIONS[name][0], "overrides": CONDITIONS[name][1](base),
                       "config": cfg.to_dict(), "steps": args.steps, "seeds": args.seeds,

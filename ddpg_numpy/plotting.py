@@ -852,7 +852,7 @@ def plot_overestimation(steps: np.ndarray, predicted: np.ndarray, actual: np.nda
                      label=f"optimal V*(s₀) (DP) = {signed(optimal_value, '.0f')}")
     ax_v.set_ylabel("discounted return from s₀")
     ax_v.set_title("Predicted and obtained value of the start states")
-    _legend(ax_v, loc="lower right", fontsize=9)
+    _legend(ax_v, loc="best", fontsize=9)
     plot_learning_curve(steps, predicted - actual, ax=ax_d, color=OKABE_ITO["purple"],
                         label="Q(s₀, μ(s₀)) − Σ γᵗ rₜ", show_seeds=True, describe_spread=False)
     ax_d.axhline(0, color=REFERENCE_COLOR, lw=1.2, ls="--", label="no bias")
