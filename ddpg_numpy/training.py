@@ -4,6 +4,8 @@ A run folder holds ``config.json``, ``progress.csv`` (one row per evaluation and
 ``timing.csv`` (wall-clock seconds, kept apart so ``progress.csv`` is bit-for-bit reproducible),
 ``checkpoint.npz`` (everything needed to resume), at the end ``agent.npz`` (the agent alone) and,
 with ``snapshot_every``, ``snapshots/agent_<step>.npz`` (actor and critic, for plots over training).
+A run of several seeds in worker processes also keeps each group's own run (with its checkpoint)
+in ``workers/seeds_<a>_<b>/`` and merges the files above from them (parallel.py).
 
 Evaluation runs the deterministic policy μ(s) (no noise) on a separate environment from a fixed
 set of start states — ``reset(seed=10_000 + i)`` for i < eval_episodes — identical for every
