@@ -10,6 +10,10 @@ The grouping changes no number: a seed's products are separate BLAS calls in any
 rest is elementwise, so each seed computes what it computes alone (tests/test_parallel.py checks
 that a run in workers logs and saves what the one-process run does).
 
+Processes are started the platform's way. Where that is by spawning (macOS, Windows), a script
+that calls ``train(..., workers=k)`` must do so under ``if __name__ == "__main__":``, as for any
+use of multiprocessing; notebooks and the command line need nothing.
+
 Run folder: each group is a complete run of its own in ``out/workers/seeds_<a>_<b>/``, with its
 own checkpoint, so an interrupted run resumes group by group. When the groups finish, their
 ``progress.csv``, ``timing.csv`` (the slowest group's seconds), ``agent.npz`` and snapshots are
