@@ -131,6 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"ddpg-numpy {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        out = getattr(args, "out", None)
+        if args.command == "train" and out is not None:
+            print(f"\nddpg-numpy train: interrupted. The last checkpoint in {out} is kept; "
+                  f"continue with: python -m ddpg_numpy train --out {out} --resume",
+                  file=sys.stderr)
+        else:
+            print(f"\nddpg-numpy {args.command}: interrupted.", file=sys.stderr)
+        return 130  # the shell's code for "stopped by Ctrl-C"
 
 
 def cmd_train(args: argparse.Namespace) -> int:

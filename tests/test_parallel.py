@@ -1,6 +1,12 @@
 """Seeds in worker processes (parallel.py): the same numbers as one process, resumable."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +18,7 @@ TINY = DDPGConfig.preset("Pendulum-v1", hidden=(16, 16), batch_size=32, warmup_s
                          learning_starts=100, updates_per_step=1, eval_every=200,
                          eval_episodes=2, checkpoint_every=200, snapshot_every=200)
 SEEDS = [3, 4, 5]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_seed_groups_are_consecutive_and_balanced():
@@ -105,3 +112,31 @@ def test_concatenate_stacks_solo_agents_into_the_stacked_agent():
         assert joined.rngs[i].bit_generator.state == solo.rng.bit_generator.state
     with pytest.raises(ValueError, match="number of updates"):
         DDPG.concatenate([solos[0], stacked])
+
+
+def test_ctrl_c_stops_every_worker_and_the_run_resumes_exactly(tmp_path):
+    cmd = [sys.executable, "-m", "ddpg_numpy", "train", "--steps", "3000", "--seeds", "0-2",
+           "--no-progress", "--set", "hidden=(16, 16)", "--set", "eval_every=200",
+           "--set", "eval_episodes=2", "--set", "checkpoint_every=200"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(cmd + ["--out", str(tmp_path / "whole")], check=True, env=env,
+                   capture_output=True)
+    # Ctrl-C in a terminal reaches the whole process group: the parent and its workers. (SIGINT
+    # is reset to its default in the child, in case this test itself runs with it ignored.)
+    proc = subprocess.Popen(cmd + ["--workers", "2", "--out", str(tmp_path / "cut")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    group_log = tmp_path / "cut" / "workers" / "seeds_0_1" / "progress.csv"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not group_log.exists()
+                                      or len(group_log.read_text().splitlines()) < 1 + 3 * 2):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in stderr
+    assert len(group_log.read_text().splitlines()) < 1 + 15 * 2, "stopped part-way"
+    subprocess.run([sys.executable, "-m", "ddpg_numpy", "train", "--out", str(tmp_path / "cut"),
+                    "--resume", "--no-progress"], check=True, env=env, capture_output=True)
+    assert (tmp_path / "cut" / "progress.csv").read_text() == \
+        (tmp_path / "whole" / "progress.csv").read_text()
