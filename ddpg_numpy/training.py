@@ -117,6 +117,11 @@ def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, se
                                 blas_threads)
     if workers < 1:
         raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
+    if workers > 1 and seeds is None:
+        raise ValueError(f"workers={workers} splits several seeds over processes, but this is a "
+                         "single-seed run (a second core does not speed up one seed; see "
+                         "benchmarks/README.md). Train several, e.g. seeds=[0, 1, 2, 3, 4] "
+                         "(--seeds 0-4), or drop workers.")
     with _blas_threads(blas_threads):
         return _train(env_id, config, steps, seed, out, seeds, resume, progress)
 

@@ -21,6 +21,11 @@ SEEDS = [3, 4, 5]
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def test_workers_for_a_single_seed_run_are_explained():
+    with pytest.raises(ValueError, match="single-seed run"):
+        train("Pendulum-v1", TINY, steps=200, seed=0, workers=2, progress=False)
+
+
 def test_seed_groups_are_consecutive_and_balanced():
     assert seed_groups([0, 1, 2, 3, 4], 2) == [[0, 1, 2], [3, 4]]
     assert seed_groups([0, 1, 2, 3, 4], 3) == [[0, 1], [2, 3], [4]]
