@@ -40,6 +40,7 @@ class DDPGConfig:
     checkpoint_every: int = 5000  # checkpoint at the first episode end after this many steps
     checkpoint_replay: bool = True  # store the replay buffer (exact resume; large files)
     snapshot_every: int = 0  # also save snapshots/agent_<step>.npz (actor+critic only); 0: off
+    snapshot_steps: tuple[int, ...] = ()  # ... and at these steps (e.g. early, while it learns)
 
     def __post_init__(self) -> None:
         problems = []
@@ -61,9 +62,13 @@ class DDPGConfig:
         if not self.hidden or not 0 <= self.critic_action_layer < len(self.hidden):
             problems.append(f"critic_action_layer={self.critic_action_layer} must index one of "
                             f"the hidden layers {self.hidden}")
+        if any(int(k) < 1 for k in self.snapshot_steps):
+            problems.append(f"snapshot_steps={self.snapshot_steps} must be environment steps "
+                            ">= 1")
         if problems:
             raise ValueError("invalid DDPGConfig: " + "; ".join(problems))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "snapshot_steps", tuple(int(k) for k in self.snapshot_steps))
 
     @classmethod
     def preset(cls, env_id: str, **overrides: Any) -> DDPGConfig:
@@ -80,6 +85,7 @@ class DDPGConfig:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["hidden"] = list(self.hidden)
+        d["snapshot_steps"] = list(self.snapshot_steps)
         return d
 
     def to_json(self) -> str:

@@ -3,7 +3,8 @@
 A run folder holds ``config.json``, ``progress.csv`` (one row per evaluation and seed),
 ``timing.csv`` (wall-clock seconds, kept apart so ``progress.csv`` is bit-for-bit reproducible),
 ``checkpoint.npz`` (everything needed to resume), at the end ``agent.npz`` (the agent alone) and,
-with ``snapshot_every``, ``snapshots/agent_<step>.npz`` (actor and critic, for plots over training).
+with ``snapshot_every`` or ``snapshot_steps``, ``snapshots/agent_<step>.npz`` (actor and critic,
+for plots over training).
 A run of several seeds in worker processes also keeps each group's own run (with its checkpoint)
 in ``workers/seeds_<a>_<b>/`` and merges the files above from them (parallel.py).
 
@@ -217,7 +218,8 @@ def _train(env_id: str, config: DDPGConfig | None, steps: int, seed: int,
                 bar.set_postfix(eval_return=f"{np.median(returns.mean(axis=1)):.1f}")
                 tick = time.perf_counter()
 
-            if out is not None and cfg.snapshot_every and loop.step % cfg.snapshot_every == 0:
+            if out is not None and ((cfg.snapshot_every and loop.step % cfg.snapshot_every == 0)
+                                    or loop.step in cfg.snapshot_steps):
                 agent.save(out / "snapshots" / f"agent_{loop.step:07d}.npz", training_state=False)
 
             # Checkpoint only where every env has just ended an episode (and at the end of a run

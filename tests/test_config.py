@@ -26,7 +26,8 @@ def test_unknown_preset_lists_the_known_ones():
 
 
 def test_json_round_trip():
-    cfg = DDPGConfig.preset("Pendulum-v1")
+    cfg = DDPGConfig.preset("Pendulum-v1", snapshot_steps=[1000, 3000])
+    assert cfg.snapshot_steps == (1000, 3000)
     assert DDPGConfig.from_dict(json.loads(cfg.to_json())) == cfg
 
 

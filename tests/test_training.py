@@ -64,6 +64,15 @@ def test_resume_continues_exactly(tmp_path):
     np.testing.assert_array_equal(whole.actor.theta, cut.actor.theta)
 
 
+def test_snapshots_every_n_steps_and_at_chosen_steps(tmp_path):
+    cfg = TINY.replace(snapshot_every=400, snapshot_steps=(100, 300))
+    train("Pendulum-v1", cfg, steps=800, seed=0, out=tmp_path / "run", progress=False)
+    saved = sorted(p.name for p in (tmp_path / "run" / "snapshots").iterdir())
+    assert saved == [f"agent_{k:07d}.npz" for k in (100, 300, 400, 800)]
+    snapshot = DDPG.load(tmp_path / "run" / "snapshots" / "agent_0000300.npz")
+    assert snapshot.updates == 300 - 100 + 1  # one update per step from step 100
+
+
 def test_a_finished_run_extended_with_more_steps_matches_one_longer_run(tmp_path):
     # The 400-step run sized its replay buffer to 400 and filled it: resuming into the longer
     # run's larger buffer must keep the transitions in order and append after them.
