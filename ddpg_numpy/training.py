@@ -394,6 +394,12 @@ def _restore(out: Path, agent: DDPG, buffer: ReplayBuffer, envs: list) -> _LoopS
 
 
 def _check_resume_config(out: Path | None, cfg: DDPGConfig) -> DDPGConfig:
+    groups = json.loads((out / "config.json").read_text()).get("groups", []) \
+        if out is not None and (out / "config.json").exists() else []
+    if len(groups) > 1:
+        raise ValueError(f"the run in {out} was trained in {len(groups)} worker groups "
+                         f"{groups}: resume it with workers={len(groups)} (the command line "
+                         "does this for you).")
     if out is None or not (out / "checkpoint.npz").exists():
         raise FileNotFoundError(f"nothing to resume: no checkpoint.npz in {out}. Start the run "
                                 "without --resume.")
