@@ -97,6 +97,8 @@ def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
 
 
 def _check_groups(out: Path, cfg: DDPGConfig, groups: list[list[int]]) -> None:
+    from .training import check_same_config
+
     if not (out / "config.json").exists():
         raise FileNotFoundError(f"nothing to resume: no config.json in {out}. Start the run "
                                 "without --resume.")
@@ -106,10 +108,7 @@ def _check_groups(out: Path, cfg: DDPGConfig, groups: list[list[int]]) -> None:
         raise ValueError(f"the run in {out} was trained in worker groups {saved_groups}, not "
                          f"{groups}: resume it with workers={len(saved_groups)} (the command "
                          "line does this for you).")
-    saved = DDPGConfig.from_dict(run["config"])
-    if saved != cfg:
-        raise ValueError(f"the run in {out} was started with another config. Resume with the "
-                         "saved config (the command line does this for you).")
+    check_same_config(out, DDPGConfig.from_dict(run["config"]), cfg)
 
 
 def _merge_folders(out: Path, folders: list[Path], agent: DDPG) -> None:

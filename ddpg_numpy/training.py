@@ -104,11 +104,11 @@ def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, se
     ``seeds=[0, 1, 2]`` trains one independent agent per seed in lock-step (stacked weights,
     one environment, buffer, noise and generator per seed); ``workers=2`` splits them into two
     lock-step groups trained in parallel processes, on two CPU cores, with the same numbers
-    (parallel.py). ``out`` is the run folder (nothing is
-    written without one); ``resume=True`` continues from ``out/checkpoint.npz``. Evaluations run
-    every ``config.eval_every`` steps. ``blas_threads=1`` (default) keeps the matrix library on
-    one thread: for networks this small a second thread costs more in synchronisation than it
-    gains, and fights the environment for the CPU (None leaves the library's setting).
+    (parallel.py). ``out`` is the run folder (nothing is written without one); ``resume=True``
+    continues from ``out/checkpoint.npz``. Evaluations run every ``config.eval_every`` steps.
+    ``blas_threads=1`` (default) keeps the matrix library on one thread: for networks this small
+    a second thread costs more in synchronisation than it gains, and fights the environment for
+    the CPU (None leaves the library's setting).
     """
     if seeds is not None and len(seeds) > 1 and workers > 1:
         from .parallel import train_in_workers
@@ -404,13 +404,18 @@ def _check_resume_config(out: Path | None, cfg: DDPGConfig) -> DDPGConfig:
         raise FileNotFoundError(f"nothing to resume: no checkpoint.npz in {out}. Start the run "
                                 "without --resume.")
     saved = DDPGConfig.from_dict(json.loads((out / "config.json").read_text())["config"])
+    check_same_config(out, saved, cfg)
+    return saved
+
+
+def check_same_config(out: Path, saved: DDPGConfig, cfg: DDPGConfig) -> None:
+    """Resuming with another config than the run's is an error that lists the differences."""
     if saved != cfg:
         diff = {k: (v, cfg.to_dict()[k]) for k, v in saved.to_dict().items()
                 if cfg.to_dict()[k] != v}
         raise ValueError(f"the run in {out} was started with another config; differences "
                          f"(saved, given): {diff}. Resume with the saved config "
                          "(the command line does this for you).")
-    return saved
 
 
 def _progress_bar(total: int, initial: int, env_id: str, enabled: bool):
