@@ -76,6 +76,9 @@ def test_a_run_in_workers_resumes_group_by_group(one_process, tmp_path):
     with pytest.raises(ValueError, match="workers=2"):
         train("Pendulum-v1", TINY, steps=600, seeds=SEEDS, out=out, workers=3, resume=True,
               progress=False)
+    with pytest.raises(ValueError, match="differences.*'tau': \\(0.005, 0.01\\)"):
+        train("Pendulum-v1", TINY.replace(tau=0.01), steps=600, seeds=SEEDS, out=out, workers=2,
+              resume=True, progress=False)
     with pytest.raises(ValueError, match="workers=2"):  # in one process
         train("Pendulum-v1", TINY, steps=600, seeds=SEEDS, out=out, resume=True, progress=False)
     train("Pendulum-v1", TINY, steps=600, seeds=SEEDS, out=out, workers=2, resume=True,
