@@ -86,14 +86,14 @@ def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
         results = list(pool.map(_train_group, jobs))
 
     agent = DDPG.concatenate([DDPG.from_state_dict(state) for state, _ in results])
-    rows = sorted((row for _, group_rows in results for row in group_rows),
-                  key=lambda r: (r["step"], seeds.index(int(r["seed"]))))
-    if out is not None:
-        _merge_folders(out, [group_folder(out, g) for g in groups], agent)
-        from .training import _read_progress
+    if out is None:
+        rows = sorted((row for _, group_rows in results for row in group_rows),
+                      key=lambda r: (r["step"], seeds.index(int(r["seed"]))))
+        return TrainResult(agent, rows, None)
+    from .training import _read_progress
 
-        rows = _read_progress(out)
-    return TrainResult(agent, rows, out)
+    _merge_folders(out, [group_folder(out, g) for g in groups], agent)
+    return TrainResult(agent, _read_progress(out), out)
 
 
 def _check_groups(out: Path, cfg: DDPGConfig, groups: list[list[int]]) -> None:

@@ -110,14 +110,14 @@ def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, se
     a second thread costs more in synchronisation than it gains, and fights the environment for
     the CPU (None leaves the library's setting).
     """
+    if workers < 1:
+        raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
     if seeds is not None and len(seeds) > 1 and workers > 1:
         from .parallel import train_in_workers
 
         return train_in_workers(env_id, config or DDPGConfig(), steps, [int(s) for s in seeds],
                                 None if out is None else Path(out), workers, resume, progress,
                                 blas_threads)
-    if workers < 1:
-        raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
     if workers > 1 and seeds is None:
         raise ValueError(f"workers={workers} splits several seeds over processes, but this is a "
                          "single-seed run (a second core does not speed up one seed; see "
