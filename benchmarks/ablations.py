@@ -35,7 +35,7 @@ import numpy as np
 
 from ddpg_numpy import DDPG, DDPGConfig, train
 from ddpg_numpy.cli import parse_seeds
-from ddpg_numpy.pendulum_optimal import evaluation_starts, pendulum_step, to_observation
+from ddpg_numpy.pendulum import evaluation_starts, pendulum_step, to_observation
 
 ENV_ID = "Pendulum-v1"
 Overrides = Callable[[DDPGConfig], dict]

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from benchmarks.learning import benchmark_config, solo_time_to_solved  # noqa: E402
 from ddpg_numpy import DDPGConfig, train  # noqa: E402
-from ddpg_numpy.benchmark import blas_description  # noqa: E402
+from ddpg_numpy.fast import blas_description  # noqa: E402
 from ddpg_numpy.cli import parse_seeds  # noqa: E402
 
 SB3_HALFCHEETAH_STEPS_PER_S = 64.0  # issue 7: Stable-Baselines3 DDPG on the same machine

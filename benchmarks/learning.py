@@ -175,7 +175,7 @@ def plot_curves(run: Path, path: Path, label: str = "preset") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ddpg_numpy.plotting import plot_runs, save_figure, style
+    from ddpg_numpy.plots import plot_runs, save_figure, style
 
     lines = {"−200 (targets)": SOLVED, f"−{-TARGET_FINAL:.0f} (target at 20k)": TARGET_FINAL}
     if OPTIMAL_FILE.exists():

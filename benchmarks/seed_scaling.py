@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy import DDPG, DDPGConfig, ReplayBuffer  # noqa: E402
 from ddpg_numpy.cli import parse_seeds  # noqa: E402
-from ddpg_numpy.training import make_env  # noqa: E402
+from ddpg_numpy.lab import make_env  # noqa: E402
 
 PARTS = ("act", "env", "store", "sample", "update")
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from benchmarks.timing import time_updates  # noqa: E402
 from benchmarks.torch_baseline import make_torch_update, torch_available  # noqa: E402
-from ddpg_numpy.benchmark import blas_description, make_update  # noqa: E402
+from ddpg_numpy.fast import blas_description, make_update  # noqa: E402
 
 SHAPES = [((256, 256), 64), ((256, 256), 256), ((400, 300), 64), ((400, 300), 256)]
 OBS_DIM, ACT_DIM = 17, 6
@@ -167,7 +167,7 @@ def plot(results: dict, cpu_results: dict, path: Path, subtitle: str) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from ddpg_numpy.plotting import COLORS, save_figure, style
+    from ddpg_numpy.plots import COLORS, save_figure, style
 
     names = list(next(iter(results.values())))
     labels = [label.replace(" / ", "\n") for label in results]

@@ -1,16 +1,23 @@
 """ddpg-numpy: DDPG (Lillicrap et al., 2015) from scratch in NumPy, line by line.
 
-Public API::
+The public names live here::
 
     from ddpg_numpy import DDPG, DDPGConfig, ReplayBuffer, train
+
+The package is grouped by reader (docs/architecture.md): ``core`` is the algorithm (NumPy
+only); ``fast``, ``lab``, ``pendulum``, ``plots`` and ``teach`` are wings around it, each
+importable as one path (``from ddpg_numpy.plots import plot_runs``).
 """
 
-from .agent import DDPG, TrainingDivergedError, soft_update
-from .config import DDPGConfig
-from .replay import Batch, ReplayBuffer
-from .training import TrainResult, evaluate, train
+from .core.agent import DDPG, TrainingDivergedError, soft_update
+from .core.config import DDPGConfig
+from .core.networks import Actor, Critic
+from .core.nn import MLP, Linear, ReLU, Tanh
+from .core.optim import SGD, Adam
+from .core.replay import Batch, ReplayBuffer
+from .lab.training import TrainResult, evaluate, train
 
-__all__ = ["DDPG", "DDPGConfig", "ReplayBuffer", "Batch", "train", "TrainingDivergedError",
-           "soft_update", "TrainResult", "evaluate"]
+__all__ = ["DDPG", "DDPGConfig", "ReplayBuffer", "Batch", "train", "evaluate", "TrainResult",
+           "TrainingDivergedError", "soft_update", "Actor", "Critic", "MLP", "Linear", "ReLU",
+           "Tanh", "Adam", "SGD"]
 __version__ = "0.1.0"
-

@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .config import PRESETS, DDPGConfig
-    from .training import train
+    from .core.config import PRESETS, DDPGConfig
+    from .lab.training import train
 
     if args.resume:
         if args.out is None:
@@ -180,8 +180,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .agent import DDPG
-    from .training import evaluate
+    from .core.agent import DDPG
+    from .lab.training import evaluate
 
     agent = DDPG.load(args.checkpoint)
     env_id = _env_of(args, agent)
@@ -193,8 +193,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .agent import DDPG
-    from .plotting import save_rollout_gif
+    from .core.agent import DDPG
+    from .plots.plotting import save_rollout_gif
 
     agent = DDPG.load(args.checkpoint)
     path = save_rollout_gif(agent, _env_of(args, agent), args.gif, seed=args.seed,
@@ -204,7 +204,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from .plotting import plot_runs
+    from .plots.plotting import plot_runs
 
     fig = plot_runs(args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +222,7 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
-    from .selfcheck import all_gradient_checks
+    from .teach.selfcheck import all_gradient_checks
 
     results = all_gradient_checks()
     for r in results:
@@ -233,7 +233,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .benchmark import print_update_benchmark
+    from .fast.benchmark import print_update_benchmark
 
     print_update_benchmark(args.obs_dim, args.act_dim, tuple(args.hidden), args.batch,
                            args.dtype, args.repeats)

@@ -21,10 +21,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import plotting as P
-from .agent import DDPG
-from .config import DDPGConfig
-from .pendulum_optimal import (
+from .plots import plotting as P
+from .core.agent import DDPG
+from .core.config import DDPGConfig
+from .pendulum.optimal import (
     GroundTruth,
     PendulumSolution,
     angle_normalize,

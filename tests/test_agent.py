@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ddpg_numpy import DDPG, Batch, DDPGConfig, TrainingDivergedError, soft_update
-from ddpg_numpy.gradcheck import TOLERANCE
-from ddpg_numpy.selfcheck import ddpg_update_checks
+from ddpg_numpy.core.gradcheck import TOLERANCE
+from ddpg_numpy.teach.selfcheck import ddpg_update_checks
 
 SMALL = DDPGConfig(hidden=(8, 6), dtype="float64", gamma=0.9, tau=0.1)
 
@@ -155,7 +155,7 @@ def test_save_and_load_round_trip(tmp_path):
 def test_checkpoint_from_another_network_shape_is_explained(tmp_path):
     DDPG(3, 2, [-1, -1], [1, 1], SMALL).save(tmp_path / "small.npz")
     bigger = DDPG(3, 2, [-1, -1], [1, 1], SMALL.replace(hidden=(16, 6)))
-    from ddpg_numpy.checkpoint import load_npz
+    from ddpg_numpy.core.checkpoint import load_npz
     with pytest.raises(ValueError, match=r"another network shape.*hidden"):
         bigger.load_state_dict(load_npz(tmp_path / "small.npz"))
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from ddpg_numpy import DDPGConfig
-from ddpg_numpy.config import PRESETS
+from ddpg_numpy.core.config import PRESETS
 
 
 def test_defaults_are_the_papers():

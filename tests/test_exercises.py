@@ -1,4 +1,4 @@
-"""The classroom exercises: checkers (ddpg_numpy.exercises), solution and student notebooks.
+"""The classroom exercises: checkers (ddpg_numpy.teach.exercises), solution and student notebooks.
 
 * every reference solution — taken from the solution notebooks, the single source of truth —
   passes its checker;
@@ -21,8 +21,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from ddpg_numpy.exercises import CHECKERS, ExerciseFailed, ExerciseNotDone, check_all
-from ddpg_numpy.replay import Batch
+from ddpg_numpy.teach.exercises import CHECKERS, ExerciseFailed, ExerciseNotDone, check_all
+from ddpg_numpy.core.replay import Batch
 
 REPO = Path(__file__).resolve().parent.parent
 EXERCISES = REPO / "notebooks" / "exercises"

@@ -1,4 +1,4 @@
-"""The fast path (fastpath.py) computes what the plain DDPG.update computes.
+"""The fast path (ddpg_numpy/fast) computes what the plain DDPG.update computes.
 
 Same parameters, targets, Adam moments, gradients and metrics after several updates, up to
 floating-point rounding (the folded bias sums in another order), in float64 and float32, for one
@@ -6,13 +6,15 @@ agent and for stacked seeds, with the action entering the critic at the input or
 """
 
 import copy
+import inspect
 
 import numpy as np
 import pytest
 
 from ddpg_numpy import DDPG, Batch, DDPGConfig
-from ddpg_numpy.gradcheck import TOLERANCE, check_gradient
-from ddpg_numpy.nn import MLP, folded_blocks
+from ddpg_numpy.core.gradcheck import TOLERANCE, check_gradient
+from ddpg_numpy.core.nn import MLP, folded_blocks
+from ddpg_numpy.fast import FastUpdate, update_for
 
 TOL = {"float64": dict(rtol=1e-9, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-6)}
 
@@ -27,10 +29,8 @@ def make_batch(rng, n, lead=(), obs_dim=3, act_dim=2, dtype="float64"):
 
 
 def twin_agents(cfg, seed):
-    """The same agent twice: one on the fast path, one on the plain code."""
-    fast, plain = (DDPG(3, 2, [-1.0, 0.0], [2.0, 0.5], cfg, seed=seed) for _ in range(2))
-    fast.fast_path, plain.fast_path = True, False
-    return fast, plain
+    """The same agent twice: one to train on the fast path, one on the plain code."""
+    return tuple(DDPG(3, 2, [-1.0, 0.0], [2.0, 0.5], cfg, seed=seed) for _ in range(2))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -40,11 +40,12 @@ def test_fast_update_matches_plain_update(dtype, action_layer, seed):
     cfg = DDPGConfig(hidden=(16, 12), dtype=dtype, critic_action_layer=action_layer, tau=0.1,
                      actor_lr=1e-2, critic_lr=1e-2, critic_weight_decay=1e-2, gamma=0.9)
     fast, plain = twin_agents(cfg, seed)
+    fast_update = FastUpdate(fast)
     rng = np.random.default_rng(1)
     lead = () if fast.stack is None else (fast.stack,)
     for n in (7, 7, 10, 7):  # a new batch size makes the fast path reallocate its buffers
         batch = make_batch(rng, n, lead, dtype=dtype)
-        got, expected = fast.update(batch), plain.update(batch)
+        got, expected = fast_update(batch), plain.update(batch)
         for key in expected:
             np.testing.assert_allclose(got[key], expected[key], **TOL[dtype], err_msg=key)
     for name, net in plain.networks().items():
@@ -65,15 +66,15 @@ def test_fast_gradients_match_finite_differences():
     rng = np.random.default_rng(0)
     cfg = DDPGConfig(hidden=(8, 6), dtype="float64", gamma=0.9)
     agent = DDPG(3, 2, [-1.0, -2.0], [2.0, 1.0], cfg, seed=0)
-    agent.fast_path = True
+    update = FastUpdate(agent)
     for net in (agent.critic, agent.actor):  # away from the tiny final-layer initialisation
         net.theta[...] = rng.uniform(-0.5, 0.5, net.theta.shape)
     agent.critic_target.theta[...] += 0.05 * rng.normal(size=agent.critic.theta.shape)
     batch = make_batch(rng, 9)
     y = batch.rewards + cfg.gamma * (1 - batch.terminated) * agent.critic_target(
         batch.next_obs, agent.actor_target(batch.next_obs))
-    agent.critic_optimizer.step = agent.actor_optimizer.step = lambda: None  # keep θ and grads
-    agent.update(batch)
+    update.critic_adam.step = update.actor_adam.step = lambda: None  # keep θ and grads
+    update(batch)
 
     def critic_loss():
         return float(np.mean((y - agent.critic(batch.obs, batch.actions)) ** 2))
@@ -111,9 +112,20 @@ def test_folded_blocks_refuse_a_vector_the_layers_do_not_live_in():
         folded_blocks(net.theta.copy(), net.linears())
 
 
-def test_fast_path_is_the_default_for_float32_only():
-    assert DDPG(3, 2, [-1, -1], [1, 1], DDPGConfig(dtype="float32")).fast_path
-    assert not DDPG(3, 2, [-1, -1], [1, 1], DDPGConfig(dtype="float64")).fast_path
+def test_training_chooses_the_fast_path_for_float32_only():
+    agent32 = DDPG(3, 2, [-1, -1], [1, 1], DDPGConfig(dtype="float32"))
+    agent64 = DDPG(3, 2, [-1, -1], [1, 1], DDPGConfig(dtype="float64"))
+    assert isinstance(update_for(agent32), FastUpdate)
+    assert update_for(agent64) == agent64.update
+    assert update_for(agent32, fast=False) == agent32.update
+    assert isinstance(update_for(agent64, fast=True), FastUpdate)
+
+
+def test_the_agent_knows_nothing_of_the_fast_path():
+    """The fast path is chosen by the training loop: DDPG.update is the plain code, always."""
+    agent = DDPG(3, 2, [-1, -1], [1, 1], DDPGConfig(hidden=(8, 6), dtype="float32"))
+    assert not any("fast" in name.lower() for name in vars(agent))
+    assert "fast" not in inspect.getsource(DDPG).lower()  # (core never imports fast: test_layout)
 
 
 def test_fast_path_keeps_the_plain_errors():
@@ -121,24 +133,27 @@ def test_fast_path_keeps_the_plain_errors():
     cfg = DDPGConfig(hidden=(8, 6), dtype="float32")
     agent = DDPG(3, 2, [-1, -1], [1, 1], cfg)
     rng = np.random.default_rng(3)
+    update = FastUpdate(agent)
     with pytest.raises(TypeError, match="float64 does not match the parameters' float32"):
-        agent.update(make_batch(rng, 5, dtype="float64"))
+        update(make_batch(rng, 5, dtype="float64"))
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, 3\)"):
-        agent.update(make_batch(rng, 5, obs_dim=4, dtype="float32"))
+        update(make_batch(rng, 5, obs_dim=4, dtype="float32"))
     with pytest.raises(ValueError, match="ReplayBuffer\\(stack=S\\)"):
-        agent.update(make_batch(rng, 5, lead=(2,), dtype="float32"))
+        update(make_batch(rng, 5, lead=(2,), dtype="float32"))
 
 
 def test_a_copied_agent_trains_on_its_own_parameters():
-    """copy.deepcopy cannot keep views: the copy builds its own fast path, leaving the original."""
+    """copy.deepcopy keeps each layer a view of its own theta; a fast path made for the copy
+    trains the copy and leaves the original."""
     rng = np.random.default_rng(4)
     cfg = DDPGConfig(hidden=(8, 6), dtype="float32", critic_lr=1e-2)
     agent = DDPG(3, 2, [-1, -1], [1, 1], cfg)
     batch = make_batch(rng, 6, dtype="float32")
-    agent.update(batch)
+    update = FastUpdate(agent)
+    update(batch)
     twin = copy.deepcopy(agent)
     before = agent.critic.theta.copy()
-    assert twin.update(batch) == agent.update(batch)
+    assert FastUpdate(twin)(batch) == update(batch)
     assert not np.array_equal(agent.critic.theta, before)
     np.testing.assert_array_equal(twin.critic.theta, agent.critic.theta)
     assert not np.shares_memory(twin.critic.theta, agent.critic.theta)
@@ -149,11 +164,12 @@ def test_fast_path_follows_loaded_parameters(tmp_path):
     cfg = DDPGConfig(hidden=(8, 6), dtype="float32")
     a, b = DDPG(3, 2, [-1, -1], [1, 1], cfg, seed=1), DDPG(3, 2, [-1, -1], [1, 1], cfg, seed=2)
     batch = make_batch(rng, 6, dtype="float32")
-    a.update(batch)
-    b.update(batch)  # b's fast path exists before the load writes into its arrays
+    update_a, update_b = FastUpdate(a), FastUpdate(b)
+    update_a(batch)
+    update_b(batch)  # b's fast path exists before the load writes into its arrays
     a.save(tmp_path / "a.npz")
     b.load_state_dict(DDPG.load(tmp_path / "a.npz").state_dict())
-    assert a.update(batch) == b.update(batch)
+    assert update_a(batch) == update_b(batch)
 
 
 def test_a_deep_copied_network_trains_its_own_layers():
@@ -170,7 +186,7 @@ def test_a_deep_copied_network_trains_its_own_layers():
 
 
 def test_benchmark_helpers_time_either_path():
-    from ddpg_numpy.benchmark import make_update, random_batch, updates_per_second
+    from ddpg_numpy.fast.benchmark import make_update, random_batch, updates_per_second
 
     batch = random_batch(5, 2, 16, "float32", stack=3)
     assert batch.obs.shape == (3, 16, 5) and batch.terminated.dtype == np.float32

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ddpg_numpy.gradcheck import (
+from ddpg_numpy.core.gradcheck import (
     CheckResult,
     check_gradient,
     numerical_gradient,

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ddpg_numpy.gradcheck import TOLERANCE, numerical_gradient, relative_error
-from ddpg_numpy.networks import Actor, Critic
+from ddpg_numpy.core.gradcheck import TOLERANCE, numerical_gradient, relative_error
+from ddpg_numpy.core.networks import Actor, Critic
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from ddpg_numpy.gradcheck import TOLERANCE, numerical_vjp, relative_error
-from ddpg_numpy.nn import FINAL_LAYER_INIT, MLP, Linear, ReLU, Tanh
-from ddpg_numpy.selfcheck import all_gradient_checks
+from ddpg_numpy.core.gradcheck import TOLERANCE, numerical_vjp, relative_error
+from ddpg_numpy.core.nn import FINAL_LAYER_INIT, MLP, Linear, ReLU, Tanh
+from ddpg_numpy.teach.selfcheck import all_gradient_checks
 
 
 @pytest.fixture

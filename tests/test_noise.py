@@ -1,6 +1,6 @@
 import numpy as np
 
-from ddpg_numpy.noise import GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
+from ddpg_numpy.core.noise import GaussianNoise, OrnsteinUhlenbeckNoise, make_noise
 
 
 def test_ou_reverts_to_its_mean():

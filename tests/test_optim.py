@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ddpg_numpy.optim import SGD, Adam
+from ddpg_numpy.core.optim import SGD, Adam
 
 
 def test_sgd_step_by_hand():

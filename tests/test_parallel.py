@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ddpg_numpy import DDPG, DDPGConfig, ReplayBuffer, train
-from ddpg_numpy.parallel import seed_groups
+from ddpg_numpy.lab.parallel import seed_groups
 
 TINY = DDPGConfig.preset("Pendulum-v1", hidden=(16, 16), batch_size=32, warmup_steps=100,
                          learning_starts=100, updates_per_step=1, eval_every=200,

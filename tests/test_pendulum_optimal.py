@@ -1,4 +1,4 @@
-"""Tests of the dynamic-programming ground truth for Pendulum-v1 (ddpg_numpy.pendulum_optimal)."""
+"""Tests of the dynamic-programming ground truth for Pendulum-v1 (ddpg_numpy.pendulum.optimal)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from ddpg_numpy import pendulum_optimal as po
+from ddpg_numpy.pendulum import optimal as po
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "checkpoints" / "pendulum_optimal.npz"
@@ -181,7 +181,7 @@ def test_cached_file(truth, eval_starts):
     assert np.all(disc.value_table >= sol.value_table - 1e-2)
     np.testing.assert_array_equal(truth.eval_starts, eval_starts)
     assert truth.eval_returns.shape == (50,) and truth.eval_seed_base == 10_000
-    assert truth.command.startswith("python -m ddpg_numpy.pendulum_optimal")
+    assert truth.command.startswith("python -m ddpg_numpy.pendulum.optimal")
     assert "--out" in truth.command
     # Both ways of loading agree.
     loaded = po.PendulumSolution.load(CACHE)
@@ -237,7 +237,7 @@ def test_value_iteration_needs_discount():
 
 
 def test_module_imports_neither_matplotlib_nor_gymnasium():
-    spec = importlib.util.find_spec("ddpg_numpy.pendulum_optimal")
+    spec = importlib.util.find_spec("ddpg_numpy.pendulum.optimal")
     assert spec is not None and spec.origin is not None
     code = (
         "import importlib.util, sys\n"

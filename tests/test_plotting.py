@@ -14,9 +14,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from ddpg_numpy import DDPG, DDPGConfig  # noqa: E402
-from ddpg_numpy import plotting as P  # noqa: E402
-from ddpg_numpy.pendulum_optimal import solve  # noqa: E402
-from ddpg_numpy.training import PROGRESS_FIELDS, make_env  # noqa: E402
+from ddpg_numpy.plots import plotting as P  # noqa: E402
+from ddpg_numpy.pendulum.optimal import solve  # noqa: E402
+from ddpg_numpy.lab.training import PROGRESS_FIELDS, make_env  # noqa: E402
 
 TINY = DDPGConfig(hidden=(8, 8), dtype="float64")
 

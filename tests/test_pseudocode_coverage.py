@@ -19,9 +19,9 @@ def notebook_text() -> str:
     return "\n".join(parts)
 
 
-def code_comments() -> str:
+def code_comments(folder: str = "") -> str:
     comments = []
-    for path in sorted((ROOT / "ddpg_numpy").glob("*.py")):
+    for path in sorted((ROOT / "ddpg_numpy" / folder).rglob("*.py")):
         comments += re.findall(r"#.*$", path.read_text(), flags=re.M)
     return "\n".join(comments)
 
@@ -40,3 +40,13 @@ def test_line_is_in_the_notebooks(line):
 @pytest.mark.parametrize("line", LINES)
 def test_line_tags_the_code_that_implements_it(line):
     assert re.search(rf"\b{line}\b", code_comments()), f"no '# {line}' comment in ddpg_numpy/"
+
+
+# The agent's lines live in the core; the lines that touch the environment (L4, L6, L7, L9)
+# and the loop around them are the training lab's (docs/architecture.md).
+CORE_LINES = ["L1", "L2", "L3", "L5", "L8", "L10", "L11", "L12", "L13", "L14", "L15"]
+
+
+@pytest.mark.parametrize("line", CORE_LINES)
+def test_the_agents_lines_are_tagged_in_the_core(line):
+    assert re.search(rf"\b{line}\b", code_comments("core")), f"no '# {line}' in ddpg_numpy/core/"

@@ -1,11 +1,11 @@
 """The fast path of ``DDPG.update``: the same math with fewer, leaner array operations.
 
-``DDPG.update`` in agent.py is the code to read: L12–L15 written with the networks' plain
+``DDPG.update`` in core/agent.py is the code to read: L12–L15 written with the networks' plain
 ``forward``/``backward``. This module computes the same numbers up to floating-point rounding
 (``tests/test_fast_path.py`` checks it against the plain code, and against finite differences)
 with 1.2–1.45× as many updates per second (benchmarks/README.md); what is left at 400-300 is
-about 85 % matrix products. By default float32 agents use it and float64 agents run the plain
-code; ``agent.fast_path`` switches. (``DDPG.act`` has no fast path: for one observation it
+about 85 % matrix products. The training loop chooses it for float32 agents (``update_for``);
+float64 agents run the plain code. (``DDPG.act`` has no fast path: for one observation it
 measured no faster.)
 
 The tricks, each small:
@@ -26,7 +26,8 @@ The tricks, each small:
 5. **Shared buffers.** The target networks run on the online networks' buffers (their
    activations are not needed once y is computed); μ′(s′) and μ(s) are written directly into
    the critic's action rows.
-6. **Cheaper elementwise steps.** ReLU as a compare and a multiply by the kept mask (faster
+6. **Adam without temporaries** (adam.py) and the soft update into a scratch array.
+7. **Cheaper elementwise steps.** ReLU as a compare and a multiply by the kept mask (faster
    than np.maximum, and the mask is reused by backward); the critic's one-output layer
    backpropagates with a broadcast outer product instead of a K = 1 matrix product.
 
@@ -39,12 +40,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .networks import Actor, Critic, Network
-from .nn import check_input, folded_blocks
+from ..core.networks import Actor, Critic, Network
+from ..core.nn import check_input, folded_blocks
+from .adam import FusedAdam
 
 if TYPE_CHECKING:
-    from .agent import DDPG
-    from .replay import Batch
+    from ..core.agent import DDPG
+    from ..core.replay import Batch
 
 
 class Buffers:
@@ -119,8 +121,13 @@ class LeanNetwork:
         return None
 
 
-class FastPath:
-    """Buffers and parameter views for ``DDPG.update`` of one agent."""
+class FastUpdate:
+    """``update(batch)``: L12–L15 for one agent on its own buffers and parameter views.
+
+    Made by the training loop (``update_for``), never by the agent: the agent holds only the
+    plain code. It shares the agent's parameters, gradients and Adam moments, so plain and fast
+    updates can be mixed and a checkpoint does not know which ran.
+    """
 
     def __init__(self, agent: DDPG) -> None:
         self.agent = agent
@@ -137,18 +144,8 @@ class FastPath:
         self.shape: tuple[int, ...] | None = None
         self.scratch = {name: np.empty_like(net.theta) for name, net in
                         (("actor", agent.actor), ("critic", agent.critic))}
-
-    def __reduce__(self):
-        # Views cannot survive copy.deepcopy or pickle (they would become copies that no longer
-        # alias theta): a copied agent gets no FastPath and builds its own on first use.
-        return (type(None), ())
-
-    def stale(self) -> bool:
-        """True when the agent's networks no longer use the arrays the views were made from."""
-        return any(lean.theta is not net.theta for lean, net in (
-            (self.actor, self.agent.actor), (self.critic, self.agent.critic),
-            (self.actor_target, self.agent.actor_target),
-            (self.critic_target, self.agent.critic_target)))
+        self.actor_adam = FusedAdam(agent.actor_optimizer)
+        self.critic_adam = FusedAdam(agent.critic_optimizer)
 
     def _allocate(self, lead: tuple[int, ...], n: int) -> None:
         self.shape = lead + (n,)
@@ -174,7 +171,7 @@ class FastPath:
         x0 = self.c.x[0]
         x0[..., :self.agent.obs_dim, :] = obs_t
 
-    def update(self, batch: Batch) -> dict[str, Any]:
+    def __call__(self, batch: Batch) -> dict[str, Any]:
         """L12–L15 exactly as ``DDPG.update`` (which see for the line-by-line comments)."""
         agent, cfg = self.agent, self.agent.config
         dtype, obs_dim, act_dim = agent.dtype, agent.obs_dim, agent.act_dim
@@ -213,7 +210,7 @@ class FastPath:
         np.multiply(td, 2.0, out=c.dz[-1][..., 0, :])
         c.dz[-1] /= n
         self.critic.backward(c)
-        agent.critic_optimizer.step()
+        self.critic_adam.step()
 
         # L14: −∇_θμ J = −(1/N) Σ ∇_a Q(s, a)|_{a=μ(s)} ∇_θμ μ(s). The critic's input rows for s
         #      still hold batch.obs; μ(s) goes straight into its action rows.
@@ -229,13 +226,15 @@ class FastPath:
         np.subtract(1.0, dz, out=dz)  # tanh′ = 1 − tanh²
         dz *= grad_mu
         self.actor.backward(a)
-        agent.actor_optimizer.step()
+        self.actor_adam.step()
 
-        # L15: soft target updates, with a preallocated scratch array.
-        from .agent import soft_update  # here, not at the top: agent.py imports this module
-
-        soft_update(agent.critic_target, agent.critic, cfg.tau, self.scratch["critic"])
-        soft_update(agent.actor_target, agent.actor, cfg.tau, self.scratch["actor"])
+        # L15: θ′ ← τθ + (1 − τ)θ′, as soft_update, with a preallocated scratch array.
+        for target, source, scratch in ((agent.critic_target, agent.critic, self.scratch["critic"]),
+                                        (agent.actor_target, agent.actor, self.scratch["actor"])):
+            theta_target = target.theta
+            step = np.subtract(source.theta, theta_target, out=scratch)
+            step *= cfg.tau
+            theta_target += step  # θ′ + τ(θ − θ′)
 
         agent.updates += 1
         metrics = {"critic_loss": critic_loss, "q_mean": q.mean(axis=-1),

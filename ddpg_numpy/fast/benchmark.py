@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .agent import DDPG
-from .config import DDPGConfig
-from .replay import Batch
+from ..core.agent import DDPG
+from ..core.config import DDPGConfig
+from ..core.replay import Batch
+from . import update_for
 
 
 def random_batch(obs_dim: int, act_dim: int, batch_size: int, dtype: str | np.dtype,
@@ -38,7 +39,8 @@ def make_update(obs_dim: int, act_dim: int, hidden: Sequence[int] = (400, 300),
                 batch_size: int = 256, dtype: str = "float32", fast_path: bool | None = None,
                 seed: int | Sequence[int] = 0) -> Callable[[], Any]:
     """A zero-argument function doing one ``DDPG.update`` of an agent with the paper's
-    hyperparameters on a fixed batch. ``fast_path=None`` keeps the agent's default."""
+    hyperparameters on a fixed batch. ``fast_path=None`` chooses as training does (fast for
+    float32)."""
     cfg = DDPGConfig(hidden=tuple(hidden), batch_size=batch_size, dtype=dtype)
     agent = DDPG(obs_dim, act_dim, -np.ones(act_dim), np.ones(act_dim), cfg, seed=seed)
     if fast_path is not None:

@@ -45,8 +45,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from .agent import DDPG
-    from .pendulum_optimal import PendulumSolution
+    from ..core.agent import DDPG
+    from ..pendulum.optimal import PendulumSolution
 
 # --------------------------------------------------------------------------------------------
 # One look for every figure
@@ -787,7 +787,7 @@ def overestimation(snapshots: Sequence[DDPG], env_id: str, episodes: int = 10,
     see L12). snapshots: agents over training (all with the same seeds). Returns predicted and
     actual, each (S, T): mean over the start states, per seed S and snapshot T.
     """
-    from .training import make_env
+    from ..lab.training import make_env
 
     if not snapshots:
         raise ValueError("overestimation needs at least one agent snapshot.")
@@ -873,7 +873,7 @@ def noise_paths(kind: str, n_paths: int = 3, steps: int = 200, sigma: float = 0.
                 theta: float = 0.15, dt: float = 1.0, seed: int = 0) -> np.ndarray:
     """Sample paths (n_paths, steps) of the package's noise process ('ou' or 'gaussian'), each
     started fresh (L5) with its own generator."""
-    from .noise import make_noise
+    from ..core.noise import make_noise
 
     paths = np.empty((n_paths, steps))
     for p in range(n_paths):
@@ -946,7 +946,7 @@ def _headless_rendering() -> None:
 def rollout(agent: DDPG, env_id: str, seed: int = 10_000, steps: int = 200,
             agent_seed: int | None = None, render: bool = False) -> Rollout:
     """Run μ(s) (no noise) from ``env.reset(seed=seed)`` for up to ``steps`` steps."""
-    from .training import make_env
+    from ..lab.training import make_env
 
     i = _seed_index(agent, agent_seed)
     if render:

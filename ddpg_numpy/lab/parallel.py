@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .agent import DDPG
-from .config import DDPGConfig
+from ..core.agent import DDPG
+from ..core.config import DDPGConfig
 
 
 def seed_groups(seeds: Sequence[int], workers: int) -> list[list[int]]:

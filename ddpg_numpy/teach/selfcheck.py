@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .agent import DDPG
-from .config import DDPGConfig
-from .gradcheck import CheckResult, check_gradient, numerical_vjp, relative_error
-from .networks import Actor, Critic
-from .nn import MLP, Linear, ReLU, Tanh
-from .replay import Batch
+from ..core.agent import DDPG
+from ..core.config import DDPGConfig
+from ..core.gradcheck import CheckResult, check_gradient, numerical_vjp, relative_error
+from ..core.networks import Actor, Critic
+from ..core.nn import MLP, Linear, ReLU, Tanh
+from ..core.replay import Batch
 
 
 def _layer_checks(rng: np.random.Generator) -> list[CheckResult]:

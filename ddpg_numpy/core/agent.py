@@ -19,7 +19,6 @@ import numpy as np
 
 from .checkpoint import load_npz, save_npz_atomic
 from .config import DDPGConfig
-from .fastpath import FastPath
 from .networks import Actor, Critic, Network
 from .noise import make_noise
 from .optim import Adam
@@ -30,16 +29,10 @@ class TrainingDivergedError(FloatingPointError):
     """A loss became NaN or infinite; the agent's parameters were left as they were before."""
 
 
-def soft_update(target: Network, source: Network, tau: float,
-                scratch: np.ndarray | None = None) -> None:
-    """θ′ ← τθ + (1 − τ)θ′, in place on the flat parameter vectors (L15).
-
-    ``scratch``, an array shaped like θ, is used for τ(θ − θ′) instead of a fresh temporary.
-    """
-    theta_target = target.theta  # a view: updating it updates every layer of the target
-    step = np.subtract(source.theta, theta_target, out=scratch)
-    step *= tau
-    theta_target += step  # θ′ + τ(θ − θ′) = τθ + (1 − τ)θ′
+def soft_update(target: Network, source: Network, tau: float) -> None:
+    """θ′ ← τθ + (1 − τ)θ′, in place on the flat parameter vectors (L15)."""
+    theta_target = target.theta  # a view: updating it in place updates every layer's W and b
+    theta_target += tau * (source.theta - theta_target)  # θ′ + τ(θ − θ′)
 
 
 class DDPG:
@@ -82,11 +75,6 @@ class DDPG:
                                   cfg.ou_dt) for rng in self.rngs]
         self.updates = 0
         self.env_id: str | None = None  # set by for_env / train; saved with the agent
-        # float32 runs update() on the fast path (fastpath.py: the same math with
-        # preallocated buffers); float64 runs the plain code below, the one to read.
-        # Set agent.fast_path = False (or True) to choose; tests check the two agree.
-        self.fast_path = self.dtype == np.float32
-        self._fast: FastPath | None = None
 
     @classmethod
     def for_env(cls, env: Any, config: DDPGConfig | None = None,
@@ -103,8 +91,8 @@ class DDPG:
         return self.rngs[0]
 
     def reset_noise(self) -> None:
-        """L5: a fresh random process 𝒩 for the new episode."""
-        for noise in self.noises:
+        """A fresh random process 𝒩 for the new episode."""
+        for noise in self.noises:  # L5: initialise 𝒩 for action exploration
             noise.reset()
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
@@ -113,8 +101,8 @@ class DDPG:
         obs (obs_dim,) -> action (act_dim,); stacked: (S, obs_dim) -> (S, act_dim).
         """
         obs = np.asarray(obs, dtype=self.dtype)
-        action = self.actor.forward(obs[..., None, :])[..., 0, :]
-        if explore:
+        action = self.actor.forward(obs[..., None, :])[..., 0, :]  # L8: μ(s_t|θ^μ)
+        if explore:  # L8: + 𝒩_t, scaled to the action half-range
             noise = np.stack([n.sample() for n in self.noises])  # (S, act_dim)
             action = action + self.actor.half_width * (noise if self.stack else noise[0])
         return np.clip(action, self.action_low, self.action_high)
@@ -130,8 +118,6 @@ class DDPG:
         ``batch`` arrays are (N, ·) (stacked: (S, N, ·)). Returns floats (stacked: (S,) arrays):
         critic_loss L, q_mean = mean Q(s_i, a_i), actor_objective J = mean Q(s_i, μ(s_i)).
         """
-        if self.fast_path:  # the same L12–L15 on preallocated buffers (fastpath.py)
-            return self.fast().update(batch)
         cfg = self.config
         n = batch.rewards.shape[-1]
 
@@ -168,12 +154,6 @@ class DDPG:
         return {k: (float(v) if self.stack is None else v.astype(float))
                 for k, v in metrics.items()}
 
-    def fast(self) -> FastPath:
-        """The fast path's buffers and parameter views (made on first use)."""
-        if self._fast is None or self._fast.stale():
-            self._fast = FastPath(self)
-        return self._fast
-
     def _check_finite(self, name: str, value: np.ndarray) -> None:
         if not np.all(np.isfinite(value)):
             bad = [s for s, v in zip(self.seeds, np.atleast_1d(value)) if not np.isfinite(v)]
@@ -197,10 +177,10 @@ class DDPG:
             "config": np.array(self.config.to_json()), "seeds": np.array(self.seeds),
             "stacked": np.array(self.stack is not None), "updates": np.array(self.updates),
             "obs_dim": np.array(self.obs_dim), "act_dim": np.array(self.act_dim),
-            "action_low": self.action_low, "action_high": self.action_high,
+            "action_low": self.action_low.copy(), "action_high": self.action_high.copy(),
             "env_id": np.array(self.env_id or "")}
         for name, net in self.networks().items():
-            state[f"{name}.theta"] = net.theta
+            state[f"{name}.theta"] = net.theta.copy()  # copies: the agent trains on
         if not training_state:
             return {k: v for k, v in state.items() if "target" not in k}
         for name, opt in (("actor_optimizer", self.actor_optimizer),

@@ -26,10 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from .agent import DDPG, TrainingDivergedError, box_dimensions
-from .checkpoint import load_npz, save_npz_atomic
-from .config import DDPGConfig
-from .replay import ReplayBuffer
+from ..core.agent import DDPG, TrainingDivergedError, box_dimensions
+from ..core.checkpoint import load_npz, save_npz_atomic
+from ..core.config import DDPGConfig
+from ..core.replay import ReplayBuffer
+from ..fast import update_for
 
 EVAL_SEED_BASE = 10_000
 PROGRESS_FIELDS = ["step", "seed", "episodes", "eval_return_mean", "eval_return_std",
@@ -166,6 +167,7 @@ def _train(env_id: str, config: DDPGConfig | None, steps: int, seed: int,
         if out is not None:
             _start_run_folder(out, cfg, env_id, seed_list, steps)
         obs = _reset_all(envs, seed_list, seed_list, None)  # L6
+    update = update_for(agent)  # L12–L15: the float32 fast path, or the plain DDPG.update
     next_checkpoint = (loop.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
     bar = _progress_bar(steps, loop.step, env_id, progress)
     tick = time.perf_counter()
@@ -194,7 +196,7 @@ def _train(env_id: str, config: DDPGConfig | None, steps: int, seed: int,
             # L11–L15: sample a minibatch from R and update critic, actor and targets.
             if len(buffer) >= max(cfg.batch_size, cfg.learning_starts):
                 for _ in range(cfg.updates_per_step):
-                    metrics = agent.update(buffer.sample(cfg.batch_size, sample_rng))
+                    metrics = update(buffer.sample(cfg.batch_size, sample_rng))
                     loop.add_metrics(metrics)
 
             # End of an episode: back to L5 (fresh noise) and L6 (new initial observation).

@@ -32,13 +32,13 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from .agent import soft_update as _reference_soft_update
-from .gradcheck import numerical_gradient as _reference_numerical_gradient
-from .gradcheck import relative_error
-from .networks import Actor, Critic
-from .nn import Linear, ReLU, Tanh
-from .noise import OrnsteinUhlenbeckNoise
-from .replay import Batch, ReplayBuffer
+from ..core.agent import soft_update as _reference_soft_update
+from ..core.gradcheck import numerical_gradient as _reference_numerical_gradient
+from ..core.gradcheck import relative_error
+from ..core.networks import Actor, Critic
+from ..core.nn import Linear, ReLU, Tanh
+from ..core.noise import OrnsteinUhlenbeckNoise
+from ..core.replay import Batch, ReplayBuffer
 
 TOLERANCE = 1e-7  # relative error under which an answer equals the reference (float64 rounding)
 MISTAKE_TOLERANCE = 1e-6  # ... and under which it equals a known wrong answer

@@ -6,7 +6,6 @@ the gradient becomes g + λθ before the step. The paper puts λ = 1e-2 on the c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,6 +39,9 @@ class Adam:
 
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),
     θ ← θ − lr · m̂ / (√v̂ + ε),   with g = ∂L/∂θ + λθ when weight decay λ is set.
+
+    ``step`` is written as these formulas. The float32 training path runs an algebraically equal
+    step without temporaries on the same ``m``, ``v`` and ``t`` (``ddpg_numpy/fast/adam.py``).
     """
 
     def __init__(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float,
@@ -48,45 +50,31 @@ class Adam:
         if len(params) != len(grads):
             raise ValueError(f"{len(params)} parameter arrays but {len(grads)} gradient arrays.")
         self.params, self.grads = list(params), list(grads)
+        # Python floats, not NumPy float64 scalars: those would turn float32 arithmetic into
+        # float64 arithmetic (and make it slow).
         self.lr, self.eps, self.weight_decay = float(lr), float(eps), float(weight_decay)
-        self.betas = (float(betas[0]), float(betas[1]))  # Python floats: see step()
+        self.betas = (float(betas[0]), float(betas[1]))
         self.m = [np.zeros_like(p) for p in self.params]  # first moment
         self.v = [np.zeros_like(p) for p in self.params]  # second moment
-        self.decayed = [np.empty_like(p) for p in self.params]  # g + λθ, reused every step
-        self.scratch = [np.empty_like(p) for p in self.params]  # reused: no allocation per step
         self.t = 0
 
     def step(self) -> None:
         self.t += 1
         beta1, beta2 = self.betas
-        # Bias corrections folded into one step size: lr·√(1−β₂ᵗ)/(1−β₁ᵗ), with ε scaled to
-        # match (ε̂ = ε·√(1−β₂ᵗ)); algebraically the update m̂/(√v̂ + ε) of the paper.
-        # (Python floats, not NumPy float64 scalars: a float64 scalar would make every in-place
-        # float32 operation below go through a slow casting loop, 8× slower.)
-        bc2 = math.sqrt(1.0 - beta2**self.t)
-        step_size = self.lr * bc2 / (1.0 - beta1**self.t)
-        # Every operation writes into m, v or a preallocated scratch array (out=, in-place
-        # operators): no temporary arrays are allocated per step.
-        for theta, g, m, v, tmp, decayed in zip(self.params, self.grads, self.m, self.v,
-                                                self.scratch, self.decayed):
+        for theta, g, m, v in zip(self.params, self.grads, self.m, self.v):
             if self.weight_decay:
-                g = np.add(g, np.multiply(theta, self.weight_decay, out=decayed), out=decayed)
-            m *= beta1
-            m += np.multiply(g, 1.0 - beta1, out=tmp)  # m ← β₁m + (1−β₁)g
-            v *= beta2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - beta2
-            v += tmp  # v ← β₂v + (1−β₂)g²
-            np.sqrt(v, out=tmp)
-            tmp += self.eps * bc2
-            np.divide(m, tmp, out=tmp)
-            tmp *= step_size
-            theta -= tmp  # θ ← θ − lr · m̂ / (√v̂ + ε)
+                g = g + self.weight_decay * theta  # ∇(L + ½λ‖θ‖²) = g + λθ
+            m[...] = beta1 * m + (1.0 - beta1) * g  # m ← β₁m + (1−β₁)g
+            v[...] = beta2 * v + (1.0 - beta2) * g * g  # v ← β₂v + (1−β₂)g²
+            m_hat = m / (1.0 - beta1**self.t)
+            v_hat = v / (1.0 - beta2**self.t)
+            theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of t, m and v (one m_i, v_i per parameter array)."""
         state = {"t": np.array(self.t)}
         for i, (m, v) in enumerate(zip(self.m, self.v)):
-            state[f"m{i}"], state[f"v{i}"] = m, v
+            state[f"m{i}"], state[f"v{i}"] = m.copy(), v.copy()
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:

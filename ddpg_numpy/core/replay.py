@@ -42,6 +42,7 @@ class ReplayBuffer:
             raise ValueError(f"capacity must be >= 1, got {capacity}")
         self.capacity, self.obs_dim, self.act_dim, self.stack = capacity, obs_dim, act_dim, stack
         lead = () if stack is None else (stack,)
+        # L3: the replay buffer R, one preallocated array per field of a transition.
         self.obs = np.zeros(lead + (capacity, obs_dim), dtype)
         self.actions = np.zeros(lead + (capacity, act_dim), dtype)
         self.rewards = np.zeros(lead + (capacity,), dtype)
@@ -74,7 +75,7 @@ class ReplayBuffer:
             if value.shape != shape:
                 raise ValueError(f"ReplayBuffer.add: {name} has shape {value.shape}, expected "
                                  f"{shape}.")
-            self._rows(name)[i] = value
+            self._rows(name)[i] = value  # L10: store (s_t, a_t, r_t, s_{t+1}) in R
         self.position = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
@@ -84,6 +85,7 @@ class ReplayBuffer:
         replacement. Stacked buffers take one generator per seed."""
         if self.size == 0:
             raise ValueError("cannot sample from an empty ReplayBuffer; add transitions first.")
+        # L11: N indices drawn uniformly from the stored transitions.
         if self.stack is None:
             idx = rng.integers(0, self.size, size=batch_size)
             return Batch(*(getattr(self, f)[idx] for f in self.FIELDS))
