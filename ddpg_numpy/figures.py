@@ -21,7 +21,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plots import plotting as P
 from .core.agent import DDPG
 from .core.config import DDPGConfig
 from .pendulum.optimal import (
@@ -34,6 +33,7 @@ from .pendulum.optimal import (
     simulate,
     solve,
 )
+from .plots import plotting as P
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO_ROOT / "checkpoints"

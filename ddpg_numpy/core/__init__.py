@@ -1,58 +1,59 @@
-"""The algorithm: NumPy and the standard library only. Read it bottom-up: nn, optim, networks, replay, noise, config, agent (gradcheck and checkpoint are its tools)."""
+"""The algorithm, NumPy and the standard library only; read it bottom-up: nn, optim, networks,
+replay, noise, config, agent (gradcheck and checkpoint are its tools)."""
 
 from __future__ import annotations
 
+from .agent import (  # noqa: F401
+    DDPG,
+    TrainingDivergedError,
+    box_dimensions,
+    soft_update,
+)
+from .checkpoint import (  # noqa: F401
+    load_npz,
+    save_npz_atomic,
+)
+from .config import (  # noqa: F401
+    PRESETS,
+    DDPGConfig,
+)
+from .gradcheck import (  # noqa: F401
+    TOLERANCE,
+    CheckResult,
+    check_gradient,
+    numerical_gradient,
+    numerical_vjp,
+    relative_error,
+)
+from .networks import (  # noqa: F401
+    Actor,
+    Critic,
+    Network,
+)
 from .nn import (  # noqa: F401
+    ACTIVATIONS,
     FINAL_LAYER_INIT,
-    check_input,
+    MLP,
     Linear,
     ReLU,
     Tanh,
-    ACTIVATIONS,
-    MLP,
+    check_input,
     flatten_parameters,
     folded_blocks,
     stack_layers,
+)
+from .noise import (  # noqa: F401
+    GaussianNoise,
+    OrnsteinUhlenbeckNoise,
+    make_noise,
 )
 from .optim import (  # noqa: F401
     SGD,
     Adam,
 )
-from .networks import (  # noqa: F401
-    Network,
-    Actor,
-    Critic,
-)
 from .replay import (  # noqa: F401
     Batch,
     ReplayBuffer,
-)
-from .noise import (  # noqa: F401
-    OrnsteinUhlenbeckNoise,
-    GaussianNoise,
-    make_noise,
-)
-from .config import (  # noqa: F401
-    DDPGConfig,
-    PRESETS,
-)
-from .agent import (  # noqa: F401
-    TrainingDivergedError,
-    soft_update,
-    DDPG,
-    box_dimensions,
-)
-from .gradcheck import (  # noqa: F401
-    TOLERANCE,
-    relative_error,
-    numerical_gradient,
-    numerical_vjp,
-    CheckResult,
-    check_gradient,
-)
-from .checkpoint import (  # noqa: F401
-    save_npz_atomic,
-    load_npz,
 )
 
 __all__ = [

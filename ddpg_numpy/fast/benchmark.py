@@ -19,7 +19,6 @@ import numpy as np
 from ..core.agent import DDPG
 from ..core.config import DDPGConfig
 from ..core.replay import Batch
-from . import update_for
 
 
 def random_batch(obs_dim: int, act_dim: int, batch_size: int, dtype: str | np.dtype,

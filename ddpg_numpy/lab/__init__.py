@@ -1,22 +1,25 @@
-"""The training lab: gymnasium lives here. Environments and the one rollout loop, the run folder, the training loop (L3–L11), seeds over processes."""
+"""The training lab, where gymnasium lives: environments and the evaluation rollout, the run
+folder, the training loop (L3–L11), seeds over processes."""
 
 from __future__ import annotations
 
-from .training import (  # noqa: F401
+from .envs import (  # noqa: F401
     EVAL_SEED_BASE,
-    PROGRESS_FIELDS,
-    TIMING_FIELDS,
-    make_env,
     evaluate,
-    TrainResult,
-    train,
-    METRICS,
-    check_same_config,
+    make_env,
 )
 from .parallel import (  # noqa: F401
-    seed_groups,
     group_folder,
+    seed_groups,
     train_in_workers,
+)
+from .training import (  # noqa: F401
+    METRICS,
+    PROGRESS_FIELDS,
+    TIMING_FIELDS,
+    TrainResult,
+    check_same_config,
+    train,
 )
 
 __all__ = [

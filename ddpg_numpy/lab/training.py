@@ -16,7 +16,6 @@ seed and every evaluation, so numbers are comparable across the curve and across
 from __future__ import annotations
 
 import csv
-import difflib
 import json
 import time
 from collections.abc import Sequence
@@ -31,53 +30,12 @@ from ..core.checkpoint import load_npz, save_npz_atomic
 from ..core.config import DDPGConfig
 from ..core.replay import ReplayBuffer
 from ..fast import update_for
+from .envs import evaluate, make_env
 
-EVAL_SEED_BASE = 10_000
 PROGRESS_FIELDS = ["step", "seed", "episodes", "eval_return_mean", "eval_return_std",
                    "eval_return_min", "eval_return_max", "train_return", "critic_loss",
                    "q_mean", "actor_objective", "updates"]
 TIMING_FIELDS = ["step", "train_seconds", "eval_seconds"]
-
-
-def make_env(env_id: str, **kwargs: Any):
-    """``gymnasium.make`` with errors that say what to do (typos, missing MuJoCo)."""
-    import gymnasium as gym
-
-    try:
-        return gym.make(env_id, **kwargs)
-    except gym.error.DependencyNotInstalled as e:
-        raise ModuleNotFoundError(f"{env_id} needs an extra dependency ({e}). For MuJoCo "
-                                  "tasks: pip install 'ddpg-numpy[mujoco]'.") from e
-    except gym.error.Error as e:
-        if env_id in gym.registry:
-            raise
-        close = difflib.get_close_matches(env_id, list(gym.registry), n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown environment id {env_id!r}.{hint} List the registered ids "
-                         "with: python -c 'import gymnasium; gymnasium.pprint_registry()'") from e
-
-
-def evaluate(agent: DDPG, env_id: str, episodes: int = 10, seed_base: int = EVAL_SEED_BASE,
-             envs: list | None = None) -> np.ndarray:
-    """Returns of the deterministic policy from start states ``reset(seed=seed_base + i)``.
-
-    All episodes run side by side (one batched actor call per time step).
-    Returns (episodes,), or (S, episodes) for a stacked agent.
-    """
-    n_agents = agent.stack or 1
-    envs = envs or [make_env(env_id) for _ in range(n_agents * episodes)]
-    obs = np.stack([env.reset(seed=seed_base + i % episodes)[0] for i, env in enumerate(envs)])
-    returns = np.zeros(len(envs))
-    running = np.ones(len(envs), dtype=bool)
-    shape = (agent.stack, episodes) if agent.stack else (episodes,)
-    while running.any():
-        actions = agent.actor(obs.reshape(*shape, -1).astype(agent.dtype))
-        actions = actions.reshape(len(envs), -1).astype(np.float64)
-        for i in np.flatnonzero(running):
-            obs[i], reward, terminated, truncated, _ = envs[i].step(actions[i])
-            returns[i] += reward
-            running[i] = not (terminated or truncated)
-    return returns.reshape(shape)
 
 
 @dataclass
