@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from ddpg_numpy import DDPG, DDPGConfig, train
-from ddpg_numpy.cli import parse_seeds
+from ddpg_numpy.lab.options import parse_seeds
+from ddpg_numpy.lab.run_folder import snapshot_files, snapshot_step
 from ddpg_numpy.pendulum import evaluation_starts, pendulum_step, to_observation
 
 ENV_ID = "Pendulum-v1"
@@ -107,9 +108,9 @@ def run_condition(name: str, base: DDPGConfig, steps: int, seeds: list[int],
         result = train(ENV_ID, cfg, steps, out=Path(tmp) / name, seeds=seeds, progress=False)
         rows = {(int(r["step"]), int(r["seed"])): {k: r[k] for k in COLUMNS if k in r}
                 for r in result.progress}
-        for path in sorted((Path(tmp) / name / "snapshots").glob("agent_*.npz")):
+        for path in snapshot_files(Path(tmp) / name):
             agent = DDPG.load(path)
-            step = int(path.stem.split("_")[1])
+            step = snapshot_step(path)
             q_pred, returns = q_versus_return(agent, starts, cfg.gamma)
             for i, seed in enumerate(seeds):
                 rows[step, seed].update(q_start=q_pred[i, :, 0].mean(),

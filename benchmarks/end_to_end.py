@@ -22,7 +22,6 @@ leave evaluation out (evaluation seconds are reported beside them). Four measure
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import statistics
@@ -37,21 +36,17 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 from benchmarks.learning import benchmark_config, solo_time_to_solved  # noqa: E402
 from ddpg_numpy import DDPGConfig, train  # noqa: E402
 from ddpg_numpy.fast import blas_description  # noqa: E402
-from ddpg_numpy.cli import parse_seeds  # noqa: E402
+from ddpg_numpy.lab.options import parse_seeds  # noqa: E402
+from ddpg_numpy.lab.run_folder import read_timing  # noqa: E402
 
 SB3_HALFCHEETAH_STEPS_PER_S = 64.0  # issue 7: Stable-Baselines3 DDPG on the same machine
 SB3_PENDULUM_SECONDS = 150.0
 WINDOW = 1000  # steps per timing window (= eval_every)
 
 
-def timing_rows(run: Path) -> list[dict[str, float]]:
-    with open(run / "timing.csv", newline="") as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
 def window_rates(run: Path, from_step: int) -> list[float]:
     """Steps per second of training (evaluation excluded) in each window after ``from_step``."""
-    rows = timing_rows(run)
+    rows = read_timing(run)
     return [(b["step"] - a["step"]) / (b["train_seconds"] - a["train_seconds"])
             for a, b in zip(rows, rows[1:]) if a["step"] >= from_step]
 
@@ -116,7 +111,7 @@ def seeds_at_once(seeds: list[int], steps: int, repeats: int, workers: list[int]
             tick = time.perf_counter()
             train("Pendulum-v1", cfg, steps, out=run, progress=False, **kwargs)
             wall = time.perf_counter() - tick
-            last = timing_rows(run)[-1]
+            last = read_timing(run)[-1]
             times[name].append((last["train_seconds"], last["eval_seconds"], wall))
     ratios = {name: {"train": statistics.median(t[0] / s[0] for t, s in
                                                 zip(times[name], times["solo"])),

@@ -27,7 +27,6 @@ and its load; the table states both.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import shutil
@@ -41,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy import DDPGConfig, train  # noqa: E402
-from ddpg_numpy.cli import parse_override, parse_seeds  # noqa: E402
+from ddpg_numpy.lab.options import parse_override, parse_seeds  # noqa: E402
+from ddpg_numpy.lab.run_folder import read_progress, read_timing  # noqa: E402
 
 ENV_ID = "Pendulum-v1"
 SOLVED = -200.0  # "swings up and holds": the threshold of the targets
@@ -57,11 +57,6 @@ def benchmark_config(**overrides: object) -> DDPGConfig:
     steps, without checkpoints."""
     return DDPGConfig.preset(ENV_ID, **overrides).replace(
         eval_episodes=50, eval_every=1000, checkpoint_every=10**9, checkpoint_replay=False)
-
-
-def read_csv(path: Path) -> list[dict[str, float]]:
-    with open(path, newline="") as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
 def curves_of(rows: list[dict[str, float]], seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -87,8 +82,8 @@ def value_at(steps: np.ndarray, curve: np.ndarray, step: int) -> float:
 
 def solo_time_to_solved(run: Path) -> dict[str, float | None]:
     """First step ≥ SOLVED of a solo run, with training and evaluation seconds up to it."""
-    rows = read_csv(run / "progress.csv")
-    timing = {int(r["step"]): r for r in read_csv(run / "timing.csv")}
+    rows = read_progress(run)
+    timing = {int(r["step"]): r for r in read_timing(run)}
     steps = np.array([int(r["step"]) for r in rows])
     first = first_step_at_or_above(steps, np.array([r["eval_return_mean"] for r in rows]),
                                    SOLVED)
@@ -228,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     tick = time.perf_counter()
     train(ENV_ID, cfg, args.steps, seeds=args.seeds, out=args.out / "stacked", progress=False)
     stacked_seconds = time.perf_counter() - tick
-    steps, returns = curves_of(read_csv(args.out / "stacked" / "progress.csv"), args.seeds)
+    steps, returns = curves_of(read_progress(args.out / "stacked"), args.seeds)
     print(f"stacked run of {len(args.seeds)} seeds: {stacked_seconds:.0f} s", flush=True)
 
     solo = {}

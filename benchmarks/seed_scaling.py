@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy import DDPG, DDPGConfig, ReplayBuffer  # noqa: E402
-from ddpg_numpy.cli import parse_seeds  # noqa: E402
 from ddpg_numpy.lab import make_env  # noqa: E402
+from ddpg_numpy.lab.options import parse_seeds  # noqa: E402
 
 PARTS = ("act", "env", "store", "sample", "update")
 

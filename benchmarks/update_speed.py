@@ -9,8 +9,8 @@ rates and weight decay, at four shapes: hidden 256-256 and 400-300, batch 64 and
 Contenders, timed in interleaved rounds (each round runs every contender for ``--seconds``, so a
 busy moment of a shared machine hits all of them alike); the table gives the median round:
 
-* NumPy fast path (``ddpg_numpy/fastpath.py``) and the plain code (``DDPG.update`` with
-  ``agent.fast_path = False``), NumPy's BLAS on 1 thread (threadpoolctl), as in training; and
+* NumPy fast path (``ddpg_numpy/fast/update.py``) and the plain code (``DDPG.update``,
+  ``update_for(agent, fast=False)``), NumPy's BLAS on 1 thread (threadpoolctl), as in training; and
   the fast path on 2 BLAS threads, for comparison (it helps on an idle machine and collapses
   when the other core is busy, which is why training uses one);
 * PyTorch (``benchmarks/torch_baseline.py``, written the usual way with autograd) with 1 and 2

@@ -7,15 +7,17 @@
     figures    regenerate every figure in figures/ from the shipped checkpoints and logs
     gradcheck  every hand-written gradient against finite differences
     bench      how many DDPG updates per second this machine does
+    pendulum-optimum  Pendulum-v1's optimum by dynamic programming (its ground-truth file)
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import json
 import sys
 from pathlib import Path
+
+from .lab.envs import EVAL_SEED_BASE
+from .lab.options import parse_override, parse_seeds
 
 EXAMPLES = """examples:
   python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
@@ -27,35 +29,6 @@ EXAMPLES = """examples:
   python -m ddpg_numpy plot runs/pendulum runs/five-seeds --out curves.png
   python -m ddpg_numpy gradcheck
 """
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0-4' -> [0, 1, 2, 3, 4]; '0,3,7' -> [0, 3, 7]."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            if "-" in part.strip()[1:]:
-                lo, hi = part.split("-", 1)
-                seeds.extend(range(int(lo), int(hi) + 1))
-            else:
-                seeds.append(int(part))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seeds {text!r}: use a range like 0-4 or a list "
-                                         "like 0,1,2") from None
-    if not seeds:
-        raise argparse.ArgumentTypeError("--seeds needs at least one seed")
-    return seeds
-
-
-def parse_override(text: str) -> tuple[str, object]:
-    """'tau=0.005' -> ('tau', 0.005); values are Python literals, else strings."""
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"--set {text!r}: write NAME=VALUE, e.g. --set tau=0.005")
-    key, value = text.split("=", 1)
-    try:
-        return key.strip(), ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return key.strip(), value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
     p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
     p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
-    p.add_argument("--seed", type=int, default=10_000, help="start state: env.reset(seed=...)")
+    p.add_argument("--seed", type=int, default=EVAL_SEED_BASE,
+                   help="start state: env.reset(seed=...) (default: the first evaluation start)")
     p.add_argument("--steps", type=int, default=200, help="frames to record (default 200)")
 
     p = sub.add_parser("plot", help="plot learning curves of run folders")
@@ -119,7 +93,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--act-dim", type=int, default=6)
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     p.add_argument("--repeats", type=int, default=5)
+    add_pendulum_optimum_parser(sub)
     return parser
+
+
+def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
+    from .lab.envs import EVAL_SEED_BASE
+    from .pendulum import (
+        DEFAULT_GAMMA_CRITIC,
+        DEFAULT_N_THETA,
+        DEFAULT_N_THETADOT,
+        DEFAULT_N_TORQUES,
+    )
+
+    p = sub.add_parser("pendulum-optimum",
+                       help="solve Pendulum-v1 by dynamic programming: the ground-truth file")
+    p.add_argument("--out", type=Path, default=Path("checkpoints/pendulum_optimal.npz"),
+                   help="file to write (default checkpoints/pendulum_optimal.npz)")
+    p.add_argument("--n-theta", type=int, default=DEFAULT_N_THETA,
+                   help=f"θ grid points, even (default {DEFAULT_N_THETA})")
+    p.add_argument("--n-thetadot", type=int, default=DEFAULT_N_THETADOT,
+                   help=f"θ̇ grid points, odd (default {DEFAULT_N_THETADOT})")
+    p.add_argument("--n-torques", type=int, default=DEFAULT_N_TORQUES,
+                   help=f"torques the DP chooses from (default {DEFAULT_N_TORQUES})")
+    p.add_argument("--gamma", type=float, default=DEFAULT_GAMMA_CRITIC,
+                   help="discount of the extra infinite-horizon solution (0 to skip)")
+    p.add_argument("--n-eval", type=int, default=50,
+                   help="evaluation start states reset(seed=SEED_BASE + i) (default 50)")
+    p.add_argument("--seed-base", type=int, default=EVAL_SEED_BASE,
+                   help=f"seed of the first evaluation start (default {EVAL_SEED_BASE})")
+    p.add_argument("--n-random", type=int, default=10_000,
+                   help="stratified random starts, the square of an even number (default 10000)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,21 +148,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .core.config import PRESETS, DDPGConfig
+    from .lab.run_folder import read_saved_run
     from .lab.training import train
 
     if args.resume:
         if args.out is None:
             raise ValueError("--resume needs --out, the run folder to continue.")
-        saved = json.loads((args.out / "config.json").read_text()) \
-            if (args.out / "config.json").exists() else None
+        saved = read_saved_run(args.out)
         if saved is None:
             raise FileNotFoundError(f"no run to resume in {args.out} (config.json missing).")
-        cfg = DDPGConfig.from_dict(saved["config"])
-        env_id, seeds = saved["env_id"], saved["seeds"]
+        seeds = saved.seeds
         stacked = len(seeds) > 1 or args.seeds is not None
-        steps = args.steps or saved["steps"]
-        result = train(env_id, cfg, steps, seeds[0], args.out, seeds=seeds if stacked else None,
-                       workers=len(saved.get("groups", [seeds])), resume=True,
+        steps = args.steps or saved.steps
+        result = train(saved.env_id, saved.config, steps, seeds[0], args.out,
+                       seeds=seeds if stacked else None, workers=len(saved.groups), resume=True,
                        progress=not args.no_progress)
     else:
         base = DDPGConfig() if args.paper or args.env not in PRESETS \
@@ -194,7 +197,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .core.agent import DDPG
-    from .plots.plotting import save_rollout_gif
+    from .plots import save_rollout_gif
 
     agent = DDPG.load(args.checkpoint)
     path = save_rollout_gif(agent, _env_of(args, agent), args.gif, seed=args.seed,
@@ -204,7 +207,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from .plots.plotting import plot_runs
+    from .plots import plot_runs
 
     fig = plot_runs(args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -240,6 +243,52 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pendulum_optimum(args: argparse.Namespace) -> int:
+    import math
+    import shlex
+
+    from .pendulum import build_ground_truth, save_ground_truth
+
+    # Checked before the 20 s of solving, in the options' own terms.
+    side = math.isqrt(max(args.n_random, 0))
+    problems = [
+        (args.n_theta < 2, f"--n-theta {args.n_theta}: the θ grid needs at least 2 points "
+                           "(use an even number, e.g. --n-theta 400)"),
+        (args.n_thetadot < 2, f"--n-thetadot {args.n_thetadot}: the θ̇ grid needs at least 2 "
+                              "points (use an odd number, e.g. --n-thetadot 401)"),
+        (args.n_torques < 1, f"--n-torques {args.n_torques}: needs at least 1 torque "
+                             "(e.g. --n-torques 31)"),
+        (not 0 <= args.gamma < 1, f"--gamma {args.gamma}: must be in [0, 1) "
+                                  "(e.g. --gamma 0.99; 0 skips the discounted solution)"),
+        (args.n_eval < 1, f"--n-eval {args.n_eval}: needs at least 1 evaluation start "
+                          "(e.g. --n-eval 50)"),
+        (args.seed_base < 0, f"--seed-base {args.seed_base}: gymnasium seeds are >= 0 "
+                             "(e.g. --seed-base 10000)"),
+        (args.n_random < 4 or side * side != args.n_random or side % 2,
+         f"--n-random {args.n_random}: must be the square of an even number "
+         "(e.g. --n-random 10000 = 100²)"),
+    ]
+    for bad, message in problems:
+        if bad:
+            raise ValueError(message)
+
+    # Record the command that remakes this file: --out and the options not at their default.
+    defaults = vars(build_parser().parse_args(["pendulum-optimum"]))
+    command = " ".join(
+        ["python -m ddpg_numpy pendulum-optimum --out", shlex.quote(str(args.out))]
+        + [f"--{name.replace('_', '-')} {shlex.quote(str(value))}"
+           for name, value in vars(args).items()
+           if name not in ("command", "out") and value != defaults[name]])
+    truth = build_ground_truth(n_theta=args.n_theta, n_thetadot=args.n_thetadot,
+                               n_torques=args.n_torques, gamma=args.gamma, n_eval=args.n_eval,
+                               seed_base=args.seed_base, n_random=args.n_random,
+                               command=command)
+    print(truth.summary())
+    save_ground_truth(args.out, truth)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
 def _env_of(args: argparse.Namespace, agent) -> str:
     env_id = args.env or agent.env_id
     if not env_id:
@@ -250,4 +299,4 @@ def _env_of(args: argparse.Namespace, agent) -> str:
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "render": cmd_render,
             "plot": cmd_plot, "figures": cmd_figures, "gradcheck": cmd_gradcheck,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "pendulum-optimum": cmd_pendulum_optimum}

@@ -6,7 +6,7 @@ Inputs, in ``checkpoints/`` (see checkpoints/README.md for the commands that mad
 
 * ``pendulum/``: a 5-seed Pendulum-v1 run folder (progress.csv, config.json, agent.npz with
   the stacked seeds, snapshots/agent_<step>.npz);
-* ``pendulum_optimal.npz``: the dynamic-programming ground truth (``pendulum_optimal``).
+* ``pendulum_optimal.npz``: the dynamic-programming ground truth (``ddpg_numpy.pendulum``).
 
 Same files in, same images out: every random number is seeded, rollouts start from fixed
 ``env.reset(seed=...)`` states, and PNGs carry no version or date metadata.
@@ -14,26 +14,29 @@ Same files in, same images out: every random number is seeded, rollouts start fr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import plots as P
 from .core.agent import DDPG
 from .core.config import DDPGConfig
-from .pendulum.optimal import (
+from .lab.envs import EVAL_SEED_BASE
+from .lab.run_folder import read_config_json
+from .pendulum import (
     GroundTruth,
     PendulumSolution,
     angle_normalize,
     evaluation_starts,
     load_ground_truth,
+    observation_to_state,
     optimal_return,
     simulate,
     solve,
+    to_observation,
 )
-from .plots import plotting as P
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO_ROOT / "checkpoints"
@@ -62,8 +65,7 @@ class Inputs:
         self.truth: GroundTruth = load_ground_truth(truth_file)
         self.agent = DDPG.load(self.run / "agent.npz")
         self.env_id = self.agent.env_id or ENV_ID
-        self.run_config = json.loads((self.run / "config.json").read_text()) \
-            if (self.run / "config.json").exists() else {}
+        self.run_config = read_config_json(self.run) or {}
         self.progress = P.load_progress(self.run)
         self.snapshot_steps, self.snapshot_files = [], []
         self._snapshots: list[DDPG] | None = None
@@ -138,14 +140,14 @@ def learning_curves(inp: Inputs, out: Path) -> list[Path]:
 
 
 def value_policy_maps(inp: Inputs, out: Path) -> list[Path]:
-    seed_index = 10_000 + inp.start
+    seed_index = EVAL_SEED_BASE + inp.start
     run = P.rollout(inp.agent, inp.env_id, seed=seed_index, agent_seed=inp.seed)
     learned = P.pendulum_maps(inp.agent, inp.seed, MAP_POINTS, MAP_POINTS,
                               label=f"DDPG, seed {inp.seed}")
     optimal = P.optimal_pendulum_maps(inp.optimal, MAP_POINTS, MAP_POINTS)
     dp = simulate(inp.optimal, inp.truth.eval_starts[inp.start:inp.start + 1])
     fig = P.plot_pendulum_maps(
-        [learned, optimal], [P.pendulum_states(run.observations), dp.states[0]],
+        [learned, optimal], [observation_to_state(run.observations), dp.states[0]],
         title=f"{inp.env_id}: what DDPG learned (top; {inp.seed_text}) and the optimum for "
               f"γ = {inp.optimal.gamma:g} (bottom)\npaths from reset(seed={seed_index}) "
               f"(○ start, ★ end), 200-step returns: {P.signed(run.rewards.sum(), '.0f')} DDPG, "
@@ -188,7 +190,7 @@ def critic_view(inp: Inputs, out: Path) -> list[Path]:
     torques = np.linspace(-2, 2, 201)
     for ax, (theta, thetadot, what, theta_text) in zip(axes, CRITIC_STATES):
         q_star, _ = inp.optimal.action_values(theta, thetadot, torques)
-        obs = P.pendulum_observations(theta, thetadot)
+        obs = to_observation(theta, thetadot, dtype=np.float64)
         P.plot_critic_view(inp.agent, obs, agent_seed=inp.seed, reference=(torques, q_star),
                            title=f"{what}\nθ = {theta_text} rad, θ̇ = {thetadot:g} rad/s", ax=ax)
         ax.set_xlabel("torque a (N·m)")
@@ -213,7 +215,7 @@ def overestimation(inp: Inputs, out: Path) -> list[Path]:
     snapshots = [inp.snapshots()[k] for k in keep]
     episodes = OVERESTIMATION_STARTS
     predicted, actual = P.overestimation(snapshots, inp.env_id, episodes=episodes)
-    starts = evaluation_starts(episodes)  # the same s₀ = reset(seed=10_000 + i)
+    starts = evaluation_starts(episodes)  # the same s₀ = reset(seed=EVAL_SEED_BASE + i)
     v_star = float(inp.optimal.value(starts[:, 0], starts[:, 1]).mean())
     gamma = inp.agent.config.gamma
     fig = P.plot_overestimation(
@@ -242,7 +244,7 @@ def exploration_noise(inp: Inputs, out: Path) -> list[Path]:
 
 def rollout_gif(inp: Inputs, out: Path) -> list[Path]:
     path = P.save_rollout_gif(inp.agent, inp.env_id, out / "pendulum_rollout.gif",
-                              seed=10_000 + inp.start, steps=GIF_STEPS, agent_seed=inp.seed,
+                              seed=EVAL_SEED_BASE + inp.start, steps=GIF_STEPS, agent_seed=inp.seed,
                               title=f"DDPG on {inp.env_id}, seed {inp.seed}")
     return [path]
 

@@ -5,6 +5,7 @@ import pytest
 
 from ddpg_numpy import DDPG, Batch, DDPGConfig, TrainingDivergedError, soft_update
 from ddpg_numpy.core.gradcheck import TOLERANCE
+from ddpg_numpy.fast import update_for
 from ddpg_numpy.teach.selfcheck import ddpg_update_checks
 
 SMALL = DDPGConfig(hidden=(8, 6), dtype="float64", gamma=0.9, tau=0.1)
@@ -123,17 +124,38 @@ def test_same_seed_same_agent_and_same_updates():
     np.testing.assert_array_equal(a.actor.theta, b.actor.theta)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])  # the plain path and the fast path
+@pytest.mark.parametrize("dtype", ["float64", "float32"])  # training's plain path and fast path
 def test_non_finite_loss_stops_with_parameters_untouched(dtype):
     rng = np.random.default_rng(7)
     agent = DDPG(3, 2, [-1, -1], [1, 1], SMALL.replace(dtype=dtype))
+    update = update_for(agent)
     batch = Batch(*(x.astype(dtype) for x in make_batch(rng)))
     batch.rewards[2] = np.nan
     before = {k: net.theta.copy() for k, net in agent.networks().items()}
     with pytest.raises(TrainingDivergedError, match="critic loss became nan.*not changed"):
-        agent.update(batch)
+        update(batch)
     for k, net in agent.networks().items():
         np.testing.assert_array_equal(net.theta, before[k])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_state_dict_is_a_copy_that_training_leaves_alone(dtype):
+    rng = np.random.default_rng(11)
+    agent = DDPG(3, 2, [-1, -1], [1, 1], SMALL.replace(dtype=dtype))
+    batch = Batch(*(x.astype(dtype) for x in make_batch(rng)))
+    update = update_for(agent)
+    update(batch)
+    state = agent.state_dict()
+    saved = {k: v.copy() for k, v in state.items()}
+    copy = DDPG.from_state_dict(state)
+    copy_before = {k: v.copy() for k, v in copy.state_dict().items()}
+    for _ in range(3):
+        update(batch)
+    assert not np.array_equal(agent.actor.theta, saved["actor.theta"])  # it did train on
+    for key, value in saved.items():
+        np.testing.assert_array_equal(state[key], value, err_msg=key)
+    for key, value in copy.state_dict().items():
+        np.testing.assert_array_equal(value, copy_before[key], err_msg=key)
 
 
 def test_save_and_load_round_trip(tmp_path):

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from ddpg_numpy.cli import build_parser, main, parse_seeds
+from ddpg_numpy.cli import build_parser, main
+from ddpg_numpy.lab.options import parse_seeds
 
 FAST = ["--set", "hidden=(16, 16)", "--set", "eval_every=200", "--set", "eval_episodes=2",
         "--no-progress"]

@@ -10,7 +10,7 @@ from PIL import Image  # noqa: E402
 
 from ddpg_numpy import DDPGConfig, train  # noqa: E402
 from ddpg_numpy import figures as F  # noqa: E402
-from ddpg_numpy.pendulum import optimal as po  # noqa: E402
+from ddpg_numpy import pendulum as po  # noqa: E402
 
 EXPECTED = {"pendulum_learning_curves.png", "pendulum_value_policy.png",
             "pendulum_maps_over_training.png", "pendulum_maps_over_training.gif",

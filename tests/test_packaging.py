@@ -54,9 +54,3 @@ def test_runtime_dependencies_stay_small():
     assert {name_of(r) for r in project["dependencies"]} == {
         "numpy", "gymnasium", "matplotlib", "tqdm", "threadpoolctl"}
 
-
-def test_core_imports_neither_gymnasium_nor_matplotlib():
-    """The algorithm is pure NumPy math: readable and testable without an environment."""
-    for module in ("nn", "optim", "gradcheck", "networks", "agent", "replay", "noise", "config"):
-        source = (ROOT / "ddpg_numpy" / f"{module}.py").read_text()
-        assert not re.search(r"^\s*(import|from)\s+(gymnasium|matplotlib)", source, re.M), module

@@ -12,22 +12,30 @@ from pathlib import Path
 import numpy as np
 
 
-def save_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Path:
+def save_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray],
+                    compressed: bool = False) -> Path:
     """Write ``arrays`` to ``path`` (.npz) so that readers see the old file or the new one,
-    never a half-written one."""
+    never a half-written one. ``compressed`` zips them (smaller, slower: for shipped files)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            (np.savez_compressed if compressed else np.savez)(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; give it the usual mode
         os.replace(tmp, path)  # atomic on POSIX and Windows
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -36,7 +36,7 @@ class DDPGConfig:
     updates_per_step: int = 1  # gradient steps per environment step
     dtype: Literal["float64", "float32"] = "float64"  # float32 is the fast path
     eval_every: int = 1000  # environment steps between evaluations
-    eval_episodes: int = 10  # fixed start states per evaluation (seeds 10_000 + i)
+    eval_episodes: int = 10  # fixed start states per evaluation (lab.envs.EVAL_SEED_BASE + i)
     checkpoint_every: int = 5000  # checkpoint at the first episode end after this many steps
     checkpoint_replay: bool = True  # store the replay buffer (exact resume; large files)
     snapshot_every: int = 0  # also save snapshots/agent_<step>.npz (actor+critic only); 0: off

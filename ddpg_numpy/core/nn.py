@@ -17,6 +17,15 @@ Shapes are ``(batch, features)``. All the math is written with ``@``, ``.mT`` an
 Parameters of a network live in one flat vector ``theta`` (and gradients in ``grad``); each
 layer's ``W`` and ``b`` are *views* into it. The optimizer, the soft target update and the
 checkpoint then each touch one array instead of a list of them.
+
+The layout of ``theta`` (the one place it is written down; ``flatten_parameters`` makes it):
+
+* Linear layers in order, each as ``W`` then ``b``: θ = [W₁ (row-major), b₁, W₂, b₂, …];
+* ``W`` is (in, out), so a layer computes x W + b with x of shape (batch, in); b is (out,);
+* the critic (``networks.Critic``) concatenates [h; a] before the Linear its action enters
+  (``action_layer``: 0 = the input, 1 = the second Linear as in the paper), so the action's
+  weights are the **last act_dim rows** of that layer's W;
+* a stack of S networks has theta of shape (S, P), with each seed's layout as above.
 """
 
 from __future__ import annotations
@@ -253,8 +262,9 @@ def folded_blocks(flat: np.ndarray, linears: Sequence[Linear],
     """Each Linear's [W; b] as one (in + 1, out) view of a flat vector (theta or grad).
 
     ``flatten_parameters`` stores every b right after its W, so the bias is simply one more row
-    of the weight matrix: x W + b = [x, 1] [W; b]. The fast path (fastpath.py) uses this to make
-    the forward pass and ∂L/∂W, ∂L/∂b one matrix product each. Shapes (S, in + 1, out) stacked.
+    of the weight matrix: x W + b = [x, 1] [W; b]. The fast path (ddpg_numpy/fast/update.py)
+    uses this to make the forward pass and ∂L/∂W, ∂L/∂b one matrix product each. Shapes
+    (S, in + 1, out) stacked.
     """
     lead = () if stack is None else (stack,)
     blocks, offset = [], 0

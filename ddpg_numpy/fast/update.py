@@ -36,17 +36,16 @@ Shapes carry an optional leading seed axis S (stacked agents): every product is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..core.agent import DDPG
 from ..core.networks import Actor, Critic, Network
 from ..core.nn import check_input, folded_blocks
+from ..core.replay import Batch
 from .adam import FusedAdam
-
-if TYPE_CHECKING:
-    from ..core.agent import DDPG
-    from ..core.replay import Batch
 
 
 class Buffers:
@@ -241,3 +240,11 @@ class FastUpdate:
                    "actor_objective": actor_objective}
         return {k: (float(v) if agent.stack is None else v.astype(float))
                 for k, v in metrics.items()}
+
+
+def update_for(agent: DDPG, fast: bool | None = None) -> Callable[[Batch], dict[str, Any]]:
+    """The function the training loop calls for L12–L15: ``FastUpdate(agent)`` for float32
+    agents (or when ``fast=True``), the plain ``agent.update`` for float64 (or ``fast=False``)."""
+    if fast is None:
+        fast = agent.dtype == np.float32
+    return FastUpdate(agent) if fast else agent.update

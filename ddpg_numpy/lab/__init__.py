@@ -1,38 +1,42 @@
-"""The training lab, where gymnasium lives: environments and the evaluation rollout, the run
-folder, the training loop (L3–L11), seeds over processes."""
+"""The training lab, where gymnasium lives: environments and the evaluation rollout (envs), the
+run folder's files (run_folder), the training loop L3–L11 (loop, loop_state), seeds over
+processes (parallel), ``train`` (training) and the option parsers (options)."""
 
 from __future__ import annotations
 
-from .envs import (  # noqa: F401
-    EVAL_SEED_BASE,
-    evaluate,
-    make_env,
-)
-from .parallel import (  # noqa: F401
-    group_folder,
-    seed_groups,
-    train_in_workers,
-)
-from .training import (  # noqa: F401
-    METRICS,
+from .envs import EVAL_SEED_BASE, evaluate, make_env
+from .loop import TrainResult, train_in_process
+from .loop_state import METRICS, LoopState
+from .options import parse_override, parse_seeds
+from .parallel import group_folder, seed_groups, train_in_workers
+from .run_folder import (
     PROGRESS_FIELDS,
     TIMING_FIELDS,
-    TrainResult,
+    SavedRun,
     check_same_config,
-    train,
+    progress_columns,
+    read_config_json,
+    read_progress,
+    read_saved_run,
+    read_timing,
+    snapshot_files,
+    snapshot_step,
 )
+from .training import train
 
 __all__ = [
-    "EVAL_SEED_BASE",
-    "METRICS",
-    "PROGRESS_FIELDS",
-    "TIMING_FIELDS",
-    "TrainResult",
-    "check_same_config",
-    "evaluate",
-    "group_folder",
-    "make_env",
-    "seed_groups",
+    # envs
+    "EVAL_SEED_BASE", "evaluate", "make_env",
+    # loop, loop_state
+    "TrainResult", "train_in_process", "METRICS", "LoopState",
+    # options
+    "parse_override", "parse_seeds",
+    # parallel
+    "group_folder", "seed_groups", "train_in_workers",
+    # run_folder
+    "PROGRESS_FIELDS", "TIMING_FIELDS", "SavedRun", "check_same_config", "progress_columns",
+    "read_config_json", "read_progress", "read_saved_run", "read_timing", "snapshot_files",
+    "snapshot_step",
+    # training
     "train",
-    "train_in_workers",
 ]

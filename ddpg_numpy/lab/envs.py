@@ -35,24 +35,44 @@ def make_env(env_id: str, **kwargs: Any):
                          "with: python -c 'import gymnasium; gymnasium.pprint_registry()'") from e
 
 
-def evaluate(agent: DDPG, env_id: str, episodes: int = 10, seed_base: int = EVAL_SEED_BASE,
-             envs: list | None = None) -> np.ndarray:
-    """Returns of the deterministic policy from start states ``reset(seed=seed_base + i)``.
+def rollout_rewards(agent: DDPG, env_id: str, episodes: int = 10,
+                    seed_base: int = EVAL_SEED_BASE, envs: list | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Roll out the deterministic policy μ(s) from start states ``reset(seed=seed_base + i)``.
 
-    All episodes run side by side (one batched actor call per time step).
-    Returns (episodes,), or (S, episodes) for a stacked agent.
+    All episodes run side by side (one batched actor call per time step), each until the
+    environment ends it (its own time limit, or that of the ``envs`` given: a stacked agent
+    with S seeds needs S * episodes of them). Returns the start observations (..., episodes,
+    obs_dim) and the rewards (..., episodes, T), T the longest episode's length and 0 after an
+    episode ends; ... is (S,) for a stacked agent, nothing otherwise.
     """
     n_agents = agent.stack or 1
     envs = envs or [make_env(env_id) for _ in range(n_agents * episodes)]
     obs = np.stack([env.reset(seed=seed_base + i % episodes)[0] for i, env in enumerate(envs)])
-    returns = np.zeros(len(envs))
+    starts = obs.copy()
+    step_rewards = []
     running = np.ones(len(envs), dtype=bool)
     shape = (agent.stack, episodes) if agent.stack else (episodes,)
     while running.any():
         actions = agent.actor(obs.reshape(*shape, -1).astype(agent.dtype))
         actions = actions.reshape(len(envs), -1).astype(np.float64)
+        rewards = np.zeros(len(envs))
         for i in np.flatnonzero(running):
-            obs[i], reward, terminated, truncated, _ = envs[i].step(actions[i])
-            returns[i] += reward
+            obs[i], rewards[i], terminated, truncated, _ = envs[i].step(actions[i])
             running[i] = not (terminated or truncated)
-    return returns.reshape(shape)
+        step_rewards.append(rewards)
+    return starts.reshape(*shape, -1), np.stack(step_rewards, axis=-1).reshape(*shape, -1)
+
+
+def evaluate(agent: DDPG, env_id: str, episodes: int = 10, seed_base: int = EVAL_SEED_BASE,
+             envs: list | None = None) -> np.ndarray:
+    """Returns of the deterministic policy from start states ``reset(seed=seed_base + i)``.
+
+    All episodes run side by side (``rollout_rewards``).
+    Returns (episodes,), or (S, episodes) for a stacked agent.
+    """
+    _, rewards = rollout_rewards(agent, env_id, episodes, seed_base, envs)
+    returns = np.zeros(rewards.shape[:-1])
+    for t in range(rewards.shape[-1]):  # summed step by step in float64, as the episodes ran
+        returns += rewards[..., t]
+    return returns

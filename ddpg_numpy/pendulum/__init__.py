@@ -1,9 +1,24 @@
-"""Pendulum-v1's ground truth: its dynamics in one place, the dynamic-programming optimum,
-its cache."""
+"""Pendulum-v1's ground truth: the best return any controller can get, by dynamic programming.
+
+DDPG's return on Pendulum-v1 only means something next to the best return that is possible.
+One concept per module:
+
+* ``dynamics``: Pendulum-v1's physics (constants, one step, observations, start states);
+* ``grid``: the (θ, θ̇) grid and bilinear interpolation on it;
+* ``solver``: ``solve``, dynamic programming on the grid, and its result ``PendulumSolution``;
+* ``rollouts``: what the optimal controller achieves (``simulate``, ``optimal_return``) and the
+  start states it is measured on;
+* ``truth``: the cache ``checkpoints/pendulum_optimal.npz`` (``GroundTruth``,
+  ``build_ground_truth``, ``save_ground_truth``, ``load_ground_truth``), made by
+  ``python -m ddpg_numpy pendulum-optimum``.
+
+Importing the package imports neither matplotlib nor gymnasium (``evaluation_starts`` imports
+gymnasium when it is called).
+"""
 
 from __future__ import annotations
 
-from .dynamics import (  # noqa: F401
+from .dynamics import (
     DT,
     EPISODE_STEPS,
     LENGTH,
@@ -17,27 +32,29 @@ from .dynamics import (  # noqa: F401
     pendulum_step,
     to_observation,
 )
-from .optimal import (  # noqa: F401
-    DEFAULT_GAMMA_CRITIC,
-    DEFAULT_N_THETA,
-    DEFAULT_N_THETADOT,
-    DEFAULT_N_TORQUES,
-    DISCOUNTED_PREFIX,
-    GroundTruth,
-    PendulumSolution,
+from .grid import interpolate, theta_axis, thetadot_axis
+from .rollouts import (
     Trajectories,
     expected_start_value,
-    interpolate,
-    load_ground_truth,
-    main,
     mean_and_se,
     optimal_return,
     random_starts,
-    save_ground_truth,
     simulate,
+)
+from .solver import (
+    DEFAULT_N_THETA,
+    DEFAULT_N_THETADOT,
+    DEFAULT_N_TORQUES,
+    PendulumSolution,
     solve,
-    theta_axis,
-    thetadot_axis,
+)
+from .truth import (
+    DEFAULT_GAMMA_CRITIC,
+    DISCOUNTED_PREFIX,
+    GroundTruth,
+    build_ground_truth,
+    load_ground_truth,
+    save_ground_truth,
 )
 
 __all__ = [
@@ -57,11 +74,11 @@ __all__ = [
     "PendulumSolution",
     "Trajectories",
     "angle_normalize",
+    "build_ground_truth",
     "evaluation_starts",
     "expected_start_value",
     "interpolate",
     "load_ground_truth",
-    "main",
     "mean_and_se",
     "observation_to_state",
     "optimal_return",

@@ -10,6 +10,21 @@ import numpy as np
 
 from ..lab.envs import EVAL_SEED_BASE
 
+__all__ = [
+    "DT",
+    "EPISODE_STEPS",
+    "G",
+    "LENGTH",
+    "M",
+    "MAX_SPEED",
+    "MAX_TORQUE",
+    "angle_normalize",
+    "evaluation_starts",
+    "observation_to_state",
+    "pendulum_step",
+    "to_observation",
+]
+
 # Pendulum-v1 constants, as in gymnasium/envs/classic_control/pendulum.py.
 G = 10.0
 M = 1.0
@@ -20,7 +35,6 @@ MAX_TORQUE = 2.0
 EPISODE_STEPS = 200
 
 
-
 def angle_normalize(x: np.ndarray) -> np.ndarray:
     """Wrap angles to [-π, π), exactly as gymnasium's ``angle_normalize``."""
     return ((x + np.pi) % (2 * np.pi)) - np.pi
@@ -29,24 +43,17 @@ def angle_normalize(x: np.ndarray) -> np.ndarray:
 def pendulum_step(
     theta: np.ndarray, thetadot: np.ndarray, torque: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One Pendulum-v1 step, as ``PendulumEnv.step`` (broadcasting arrays).
+    """One Pendulum-v1 step, as ``PendulumEnv.step``; the arrays broadcast together.
+
+    ``theta`` and ``thetadot`` are the current state (θ unwrapped, as gymnasium keeps it in
+    ``env.unwrapped.state``), ``torque`` is clipped to [-2, 2] like the environment does.
+    Returns ``(theta_next, thetadot_next, reward)``: the next state (θ not wrapped, θ̇ clipped
+    to ±8) and this step's reward ``-(angle_normalize(θ)² + 0.1 θ̇² + 0.001 u²)``, a cost of
+    the *current* state.
 
     The next state is bit-for-bit gymnasium's. The reward can differ in the last bit (in about
     0.1 % of steps), because gymnasium squares NumPy float64 scalars, which uses C ``pow``,
     while arrays are squared as ``x * x``.
-
-    Parameters
-    ----------
-    theta, thetadot : array_like
-        Current state (θ unwrapped, as gymnasium keeps it in ``env.unwrapped.state``).
-    torque : array_like
-        Torque; clipped to [-2, 2] like the environment does.
-
-    Returns
-    -------
-    theta_next, thetadot_next, reward : np.ndarray
-        Next state (θ not wrapped, θ̇ clipped to ±8) and the reward of this step,
-        ``-(angle_normalize(θ)² + 0.1 θ̇² + 0.001 u²)`` of the *current* state.
     """
     theta = np.asarray(theta)
     thetadot = np.asarray(thetadot)

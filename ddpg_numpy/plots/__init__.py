@@ -1,100 +1,89 @@
 """Matplotlib lives here: the style, and one module per figure family. Never imported by the
-training path."""
+training path.
+
+Functions that compute data (``pendulum_maps``, ``overestimation``, ``rollout`` ...) are separate
+from the ones that draw it, so notebooks can look at the numbers too.
+
+* ``style``: colours, ``style``/``apply_style``, ``save_figure``, ``FrameAnimation``.
+* ``agent_outputs``: one seed's μ(s), Q(s, a) and ∇ₐQ (``agent_seed=`` picks the seed).
+* ``curves``: learning curves from progress.csv.
+* ``pendulum_maps``: Pendulum-v1 value and policy maps over (θ, θ̇).
+* ``training_maps``: those maps over training, as a grid or an animation.
+* ``critic_view``: Q(s, a) over the actions at one state (L14).
+* ``overestimation``: predicted Q(s₀, μ(s₀)) against the return obtained.
+* ``noise``: exploration noise paths (L5, L8).
+* ``rollout``: episodes of μ(s), as GIFs and notebook animations.
+"""
 
 from __future__ import annotations
 
-from .plotting import (  # noqa: F401
-    ACTION_CMAP,
-    ACTION_LABEL,
+from ..pendulum.dynamics import observation_to_state as pendulum_states  # name notebooks use
+from .agent_outputs import critic_values, policy_and_value
+from .critic_view import plot_critic_view
+from .curves import (
     BAND_NAMES,
+    load_progress,
+    plot_learning_curve,
+    plot_runs,
+    seed_curves,
+    steps_axis,
+)
+from .noise import noise_paths, plot_noise_paths
+from .overestimation import discounted_horizon, overestimation, plot_overestimation
+from .pendulum_maps import (
+    ACTION_LABEL,
+    VALUE_LABEL,
+    PendulumMaps,
+    optimal_pendulum_maps,
+    pendulum_maps,
+    plot_pendulum_maps,
+)
+from .rollout import (
+    Rollout,
+    crop_box,
+    rollout,
+    rollout_animation,
+    rollout_animation_html,
+    save_rollout_gif,
+)
+from .style import (
+    ACTION_CMAP,
     COLORS,
-    MAX_SPEED,
     OKABE_ITO,
     REFERENCE_COLOR,
     STYLE,
     VALUE_CMAP,
-    VALUE_LABEL,
     F,
     FrameAnimation,
     HTMLAnimation,
-    PendulumMaps,
-    Rollout,
-    animate_maps_over_training,
     apply_style,
-    critic_values,
-    crop_box,
-    discounted_horizon,
-    load_progress,
-    noise_paths,
-    optimal_pendulum_maps,
-    overestimation,
-    pendulum_maps,
-    pendulum_observations,
-    pendulum_states,
-    plot_critic_view,
-    plot_learning_curve,
-    plot_maps_over_training,
-    plot_noise_paths,
-    plot_overestimation,
-    plot_pendulum_maps,
-    plot_runs,
-    policy_and_value,
-    rollout,
-    rollout_animation,
-    rollout_animation_html,
     save_figure,
-    save_rollout_gif,
-    seed_curves,
     signed,
-    steps_axis,
     style,
-    wrap_angle,
 )
+from .training_maps import animate_maps_over_training, plot_maps_over_training
 
 __all__ = [
-    "ACTION_CMAP",
-    "ACTION_LABEL",
-    "BAND_NAMES",
-    "COLORS",
-    "F",
-    "FrameAnimation",
-    "HTMLAnimation",
-    "MAX_SPEED",
-    "OKABE_ITO",
-    "PendulumMaps",
-    "REFERENCE_COLOR",
-    "Rollout",
-    "STYLE",
-    "VALUE_CMAP",
-    "VALUE_LABEL",
-    "animate_maps_over_training",
-    "apply_style",
-    "critic_values",
-    "crop_box",
-    "discounted_horizon",
-    "load_progress",
-    "noise_paths",
-    "optimal_pendulum_maps",
-    "overestimation",
-    "pendulum_maps",
-    "pendulum_observations",
-    "pendulum_states",
-    "plot_critic_view",
-    "plot_learning_curve",
-    "plot_maps_over_training",
-    "plot_noise_paths",
-    "plot_overestimation",
-    "plot_pendulum_maps",
-    "plot_runs",
-    "policy_and_value",
-    "rollout",
-    "rollout_animation",
-    "rollout_animation_html",
-    "save_figure",
-    "save_rollout_gif",
-    "seed_curves",
-    "signed",
+    # style
+    "ACTION_CMAP", "COLORS", "F", "FrameAnimation", "HTMLAnimation", "OKABE_ITO",
+    "REFERENCE_COLOR", "STYLE", "VALUE_CMAP", "apply_style", "save_figure", "signed", "style",
+    # agent_outputs
+    "critic_values", "policy_and_value",
+    # curves
+    "BAND_NAMES", "load_progress", "plot_learning_curve", "plot_runs", "seed_curves",
     "steps_axis",
-    "style",
-    "wrap_angle",
+    # pendulum_maps (and pendulum.dynamics.observation_to_state under its old name)
+    "ACTION_LABEL", "VALUE_LABEL", "PendulumMaps", "optimal_pendulum_maps", "pendulum_maps",
+    "pendulum_states", "plot_pendulum_maps",
+    # training_maps
+    "animate_maps_over_training", "plot_maps_over_training",
+    # critic_view
+    "plot_critic_view",
+    # overestimation
+    "discounted_horizon", "overestimation", "plot_overestimation",
+    # noise
+    "noise_paths", "plot_noise_paths",
+    # rollout
+    "Rollout", "crop_box", "rollout", "rollout_animation", "rollout_animation_html",
+    "save_rollout_gif",
 ]
