@@ -3,23 +3,13 @@
 Every function runs on small inputs, returns its figure, writes a non-empty file, draws
 the numbers it claims to draw, and rejects wrongly shaped input with a clear error."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from plots_helpers import assert_written, write_run
 
-matplotlib.use("Agg")  # before pyplot: no display in tests
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from plots_helpers import assert_written, write_run  # noqa: E402
-
-from ddpg_numpy import plots as P  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from ddpg_numpy import plots as P
 
 
 def test_seed_curves_pivots_progress_by_seed(tmp_path):

@@ -3,27 +3,16 @@
 Every function runs on small inputs, returns its figure, writes a non-empty file, draws
 the numbers it claims to draw, and rejects wrongly shaped input with a clear error."""
 
-import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+from plots_helpers import TINY, assert_written, pendulum_agent
 
-matplotlib.use("Agg")  # before pyplot: no display in tests
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
-from plots_helpers import TINY, assert_written, pendulum_agent  # noqa: E402
-
-from ddpg_numpy import DDPG  # noqa: E402
-from ddpg_numpy import plots as P  # noqa: E402
-from ddpg_numpy.pendulum import solve  # noqa: E402
-from ddpg_numpy.pendulum.dynamics import to_observation  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from ddpg_numpy import DDPG
+from ddpg_numpy import plots as P
+from ddpg_numpy.pendulum import solve
+from ddpg_numpy.pendulum.dynamics import to_observation
 
 
 @pytest.fixture(scope="module")

@@ -4,21 +4,11 @@ Every function runs on small inputs, returns its figure, writes a non-empty file
 the numbers it claims to draw, and rejects wrongly shaped input with a clear error."""
 
 import matplotlib
+import matplotlib.pyplot as plt
+from PIL import Image
+from plots_helpers import assert_written
 
-matplotlib.use("Agg")  # before pyplot: no display in tests
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-from plots_helpers import assert_written  # noqa: E402
-
-from ddpg_numpy import plots as P  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from ddpg_numpy import plots as P
 
 
 def test_style_is_temporary_and_apply_style_is_global():
