@@ -10,14 +10,15 @@ importable as one path (``from ddpg_numpy.plots import plot_runs``).
 """
 
 from .core.agent import DDPG, TrainingDivergedError, soft_update
-from .core.config import DDPGConfig
+from .core.config import DDPGConfig, TD3Config
 from .core.networks import Actor, Critic
 from .core.nn import MLP, Linear, ReLU, Tanh
 from .core.optim import SGD, Adam
 from .core.replay import Batch, ReplayBuffer
+from .core.td3 import TD3, load_agent
 from .lab.training import TrainResult, evaluate, train
 
 __all__ = ["DDPG", "DDPGConfig", "ReplayBuffer", "Batch", "train", "evaluate", "TrainResult",
            "TrainingDivergedError", "soft_update", "Actor", "Critic", "MLP", "Linear", "ReLU",
-           "Tanh", "Adam", "SGD"]
+           "Tanh", "Adam", "SGD", "TD3", "TD3Config", "load_agent"]
 __version__ = "0.1.0"

@@ -16,8 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from .lab import options
 from .lab.envs import EVAL_SEED_BASE
-from .lab.options import parse_override, parse_seeds
+from .lab.options import OneLineParser, whole
 
 EXAMPLES = """examples:
   python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
@@ -32,21 +33,23 @@ EXAMPLES = """examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ddpg-numpy", description="DDPG from scratch in NumPy: train, evaluate, look.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a DDPG agent on a gymnasium environment",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--env", default="Pendulum-v1",
+    # None = not given: --resume refuses flags that disagree with the saved run.
+    p.add_argument("--env", default=None,
                    help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
-    p.add_argument("--steps", type=int, default=None,
+    p.add_argument("--steps", type=whole(1), default=None,
                    help="environment steps (default 20000; with --resume: the run's own)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of a single run (default 0)")
-    p.add_argument("--seeds", type=parse_seeds, default=None,
+    p.add_argument("--seed", type=whole(0), default=None,
+                   help="random seed of a single run (default 0)")
+    p.add_argument("--seeds", type=options.parse_seeds, default=None,
                    help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=whole(1), default=None,
                    help="with --seeds: split the seeds over this many processes, one per CPU "
                         "core (same numbers; default 1: all in this process)")
     p.add_argument("--out", type=Path, default=None,
@@ -55,28 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from its last checkpoint, with its config")
     p.add_argument("--paper", action="store_true",
                    help="use the paper's hyperparameters instead of the environment's preset")
-    p.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
-                   metavar="NAME=VALUE",
+    p.add_argument("--set", dest="overrides", type=options.parse_override, action="append",
+                   default=[], metavar="NAME=VALUE",
                    help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("evaluate", help="mean return of a saved agent (no exploration noise)")
     p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
     p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
-    p.add_argument("--episodes", type=int, default=50,
+    p.add_argument("--episodes", type=whole(1), default=50,
                    help="episodes from the fixed evaluation start states (default 50)")
 
     p = sub.add_parser("render", help="write a GIF of a saved agent acting")
     p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
     p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
     p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
-    p.add_argument("--seed", type=int, default=EVAL_SEED_BASE,
-                   help="start state: env.reset(seed=...) (default: the first evaluation start)")
-    p.add_argument("--steps", type=int, default=200, help="frames to record (default 200)")
+    p.add_argument("--seed", type=whole(0), default=EVAL_SEED_BASE,
+                   help=f"start state: env.reset(seed=...) (default {EVAL_SEED_BASE}: the first "
+                        "evaluation start)")
+    p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
 
     p = sub.add_parser("plot", help="plot learning curves of run folders")
     p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
-    p.add_argument("--out", type=Path, default=Path("learning_curves.png"), help="image file")
+    p.add_argument("--out", type=Path, default=None,
+                   help="image file, e.g. curves.png (default: learning_curves.png in the first "
+                        "run folder)")
 
     p = sub.add_parser("figures", help="regenerate the committed figures")
     p.add_argument("--out", type=Path, default=Path("figures"), help="folder (default figures/)")
@@ -84,21 +90,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder with pendulum/ and pendulum_optimal.npz "
                         "(default: the repository's checkpoints/)")
 
-    sub.add_parser("gradcheck", help="check every backward pass against finite differences")
+    sub.add_parser("gradcheck", help="check every backward pass against finite differences",
+                   description="Compare every hand-written backward pass (Linear, ReLU, Tanh, "
+                   "MLP, critic, ∇aQ, actor update) with central finite differences in float64. "
+                   "Prints one line per check; exit code 0 if all pass, 1 if any fails.")
 
-    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine")
-    p.add_argument("--hidden", type=int, nargs="+", default=[400, 300])
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--obs-dim", type=int, default=17, help="17 = HalfCheetah")
-    p.add_argument("--act-dim", type=int, default=6)
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--repeats", type=int, default=5)
+    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine",
+                       description="Time DDPG updates (L12–L15) on random data, the float32 "
+                       "fast path and the plain code, and print updates per second.")
+    p.add_argument("--hidden", type=whole(1), nargs="+", default=[400, 300],
+                   help="units per hidden layer (default 400 300, the paper's)")
+    p.add_argument("--batch", type=whole(1), default=256, help="minibatch size N (default 256)")
+    p.add_argument("--obs-dim", type=whole(1), default=17,
+                   help="observation size (default 17, HalfCheetah's)")
+    p.add_argument("--act-dim", type=whole(1), default=6,
+                   help="action size (default 6, HalfCheetah's)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float32 runs the fast path (default float32)")
+    p.add_argument("--repeats", type=whole(1), default=5,
+                   help="timed repeats; the median is reported (default 5)")
     add_pendulum_optimum_parser(sub)
     return parser
 
 
 def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
-    from .lab.envs import EVAL_SEED_BASE
     from .pendulum import (
         DEFAULT_GAMMA_CRITIC,
         DEFAULT_N_THETA,
@@ -110,30 +125,38 @@ def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
                        help="solve Pendulum-v1 by dynamic programming: the ground-truth file")
     p.add_argument("--out", type=Path, default=Path("checkpoints/pendulum_optimal.npz"),
                    help="file to write (default checkpoints/pendulum_optimal.npz)")
-    p.add_argument("--n-theta", type=int, default=DEFAULT_N_THETA,
+    p.add_argument("--n-theta", type=whole(2), default=DEFAULT_N_THETA,
                    help=f"θ grid points, even (default {DEFAULT_N_THETA})")
-    p.add_argument("--n-thetadot", type=int, default=DEFAULT_N_THETADOT,
+    p.add_argument("--n-thetadot", type=whole(2), default=DEFAULT_N_THETADOT,
                    help=f"θ̇ grid points, odd (default {DEFAULT_N_THETADOT})")
-    p.add_argument("--n-torques", type=int, default=DEFAULT_N_TORQUES,
+    p.add_argument("--n-torques", type=whole(1), default=DEFAULT_N_TORQUES,
                    help=f"torques the DP chooses from (default {DEFAULT_N_TORQUES})")
     p.add_argument("--gamma", type=float, default=DEFAULT_GAMMA_CRITIC,
                    help="discount of the extra infinite-horizon solution (0 to skip)")
-    p.add_argument("--n-eval", type=int, default=50,
+    p.add_argument("--n-eval", type=whole(1), default=50,
                    help="evaluation start states reset(seed=SEED_BASE + i) (default 50)")
-    p.add_argument("--seed-base", type=int, default=EVAL_SEED_BASE,
+    p.add_argument("--seed-base", type=whole(0), default=EVAL_SEED_BASE,
                    help=f"seed of the first evaluation start (default {EVAL_SEED_BASE})")
     p.add_argument("--n-random", type=int, default=10_000,
                    help="stratified random starts, the square of an even number (default 10000)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; a bad input ends with one line on stderr and exit code 2."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a usage error (its line is printed: 2) or --help (0)
+        return e.code if isinstance(e.code, int) else 2
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError,
-            ModuleNotFoundError, FloatingPointError) as e:
+    except (ValueError, TypeError, KeyError, OSError, ModuleNotFoundError, FloatingPointError,
+            MemoryError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"ddpg-numpy {args.command}: error: {message}", file=sys.stderr)
+        if isinstance(e, MemoryError):
+            message = (f"not enough memory ({e or 'MemoryError'}): lower buffer_size, "
+                       "batch_size or hidden (--set), or the number of seeds")
+        one_line = " ".join(str(message).split())  # an array in a message can wrap
+        print(f"ddpg-numpy {args.command}: error: {one_line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         out = getattr(args, "out", None)
@@ -148,33 +171,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .core.config import PRESETS, DDPGConfig
-    from .lab.run_folder import read_saved_run
     from .lab.training import train
 
+    def flags_config(base: DDPGConfig) -> DDPGConfig:
+        base = DDPGConfig() if args.paper else base
+        return base.replace(**dict(args.overrides)) if args.overrides else base
+
     if args.resume:
-        if args.out is None:
-            raise ValueError("--resume needs --out, the run folder to continue.")
-        saved = read_saved_run(args.out)
-        if saved is None:
-            raise FileNotFoundError(f"no run to resume in {args.out} (config.json missing).")
+        saved = options.saved_run_to_resume(args.out)
+        conflicts = options.resume_conflicts(saved, args.env, args.seed, args.seeds,
+                                             args.workers, flags_config(saved.config))
+        if conflicts:
+            raise ValueError(f"--resume continues the run in {args.out} with its own settings, "
+                             f"but these flags disagree: {'; '.join(conflicts)}. Drop them, or "
+                             "start a new run in another --out folder.")
         seeds = saved.seeds
-        stacked = len(seeds) > 1 or args.seeds is not None
-        steps = args.steps or saved.steps
-        result = train(saved.env_id, saved.config, steps, seeds[0], args.out,
-                       seeds=seeds if stacked else None, workers=len(saved.groups), resume=True,
-                       progress=not args.no_progress)
+        result = train(saved.env_id, saved.config, args.steps or saved.steps, seeds[0], args.out,
+                       seeds=seeds if len(seeds) > 1 or args.seeds is not None else None,
+                       workers=len(saved.groups), resume=True, progress=not args.no_progress)
     else:
-        base = DDPGConfig() if args.paper or args.env not in PRESETS \
-            else DDPGConfig.preset(args.env)
-        cfg = base.replace(**dict(args.overrides)) if args.overrides else base
-        result = train(args.env, cfg, args.steps or 20_000, args.seed, args.out, seeds=args.seeds,
-                       workers=args.workers, progress=not args.no_progress)
+        env_id = args.env or "Pendulum-v1"
+        cfg = flags_config(DDPGConfig.preset(env_id) if env_id in PRESETS else DDPGConfig())
+        result = train(env_id, cfg, args.steps or 20_000, args.seed or 0, args.out,
+                       seeds=args.seeds, workers=args.workers or 1,
+                       progress=not args.no_progress)
     last = {}
     for row in result.progress:
         last[int(row["seed"])] = row
     for seed, row in last.items():
         print(f"seed {seed}: step {int(row['step'])}, evaluation return "
               f"{row['eval_return_mean']:.1f} ± {row['eval_return_std']:.1f}")
+    if not last:
+        print(f"no evaluation yet: the first is at step {result.agent.config.eval_every} "
+              "(eval_every); train longer (--steps) to see one")
     if args.out:
         print(f"run folder: {args.out}  (plot it: python -m ddpg_numpy plot {args.out})")
     return 0
@@ -183,10 +212,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .core.agent import DDPG
+    from .core.td3 import load_agent
     from .lab.training import evaluate
 
-    agent = DDPG.load(args.checkpoint)
+    agent = load_agent(args.checkpoint)
     env_id = _env_of(args, agent)
     returns = np.atleast_2d(evaluate(agent, env_id, args.episodes))
     for seed, r in zip(agent.seeds, returns):
@@ -196,10 +225,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .core.agent import DDPG
+    from .core.td3 import load_agent
     from .plots import save_rollout_gif
 
-    agent = DDPG.load(args.checkpoint)
+    options.check_can_write(args.gif, "the GIF", "--gif", folder=False, example="agent.gif")
+    agent = load_agent(args.checkpoint)
     path = save_rollout_gif(agent, _env_of(args, agent), args.gif, seed=args.seed,
                             steps=args.steps)
     print(f"wrote {path}")
@@ -209,10 +239,12 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     from .plots import plot_runs
 
+    out = args.out or args.runs[0] / "learning_curves.png"  # never the current folder unasked
+    options.check_can_write(out, "the plot", "--out", folder=False)
     fig = plot_runs(args.runs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=120, bbox_inches="tight")
-    print(f"wrote {args.out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    print(f"wrote {out}")
     return 0
 
 
@@ -251,26 +283,12 @@ def cmd_pendulum_optimum(args: argparse.Namespace) -> int:
 
     # Checked before the 20 s of solving, in the options' own terms.
     side = math.isqrt(max(args.n_random, 0))
-    problems = [
-        (args.n_theta < 2, f"--n-theta {args.n_theta}: the θ grid needs at least 2 points "
-                           "(use an even number, e.g. --n-theta 400)"),
-        (args.n_thetadot < 2, f"--n-thetadot {args.n_thetadot}: the θ̇ grid needs at least 2 "
-                              "points (use an odd number, e.g. --n-thetadot 401)"),
-        (args.n_torques < 1, f"--n-torques {args.n_torques}: needs at least 1 torque "
-                             "(e.g. --n-torques 31)"),
-        (not 0 <= args.gamma < 1, f"--gamma {args.gamma}: must be in [0, 1) "
-                                  "(e.g. --gamma 0.99; 0 skips the discounted solution)"),
-        (args.n_eval < 1, f"--n-eval {args.n_eval}: needs at least 1 evaluation start "
-                          "(e.g. --n-eval 50)"),
-        (args.seed_base < 0, f"--seed-base {args.seed_base}: gymnasium seeds are >= 0 "
-                             "(e.g. --seed-base 10000)"),
-        (args.n_random < 4 or side * side != args.n_random or side % 2,
-         f"--n-random {args.n_random}: must be the square of an even number "
-         "(e.g. --n-random 10000 = 100²)"),
-    ]
-    for bad, message in problems:
-        if bad:
-            raise ValueError(message)
+    if not 0 <= args.gamma < 1:
+        raise ValueError(f"--gamma {args.gamma}: must be in [0, 1) (e.g. --gamma 0.99; 0 skips "
+                         "the discounted solution)")
+    if args.n_random < 4 or side * side != args.n_random or side % 2:
+        raise ValueError(f"--n-random {args.n_random}: must be the square of an even number "
+                         "(e.g. --n-random 10000 = 100²)")
 
     # Record the command that remakes this file: --out and the options not at their default.
     defaults = vars(build_parser().parse_args(["pendulum-optimum"]))
@@ -290,10 +308,17 @@ def cmd_pendulum_optimum(args: argparse.Namespace) -> int:
 
 
 def _env_of(args: argparse.Namespace, agent) -> str:
+    """The environment to run ``agent`` in: --env (if its spaces fit the agent's), or its own."""
+    from .lab.envs import check_agent_fits, make_env
+
     env_id = args.env or agent.env_id
     if not env_id:
         raise ValueError("this checkpoint does not say which environment it was trained on; "
                          "pass --env ENV_ID.")
+    if args.env:
+        env = make_env(env_id)
+        check_agent_fits(agent, env, env_id)
+        env.close()
     return env_id
 
 

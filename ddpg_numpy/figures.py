@@ -23,6 +23,7 @@ import numpy as np
 from . import plots as P
 from .core.agent import DDPG
 from .core.config import DDPGConfig
+from .core.td3 import load_agent
 from .lab.envs import EVAL_SEED_BASE
 from .lab.run_folder import read_config_json
 from .pendulum import (
@@ -63,7 +64,7 @@ class Inputs:
                     f"in {checkpoints} (see checkpoints/README.md for the commands that make "
                     "them), or pass another folder with the same layout.")
         self.truth: GroundTruth = load_ground_truth(truth_file)
-        self.agent = DDPG.load(self.run / "agent.npz")
+        self.agent = load_agent(self.run / "agent.npz")
         self.env_id = self.agent.env_id or ENV_ID
         self.run_config = read_config_json(self.run) or {}
         self.progress = P.load_progress(self.run)
@@ -79,7 +80,7 @@ class Inputs:
     def snapshots(self) -> list[DDPG]:
         """The snapshot agents, loaded once and shared by the figures that use them."""
         if self._snapshots is None:
-            self._snapshots = [DDPG.load(f) for f in self.snapshot_files]
+            self._snapshots = [load_agent(f) for f in self.snapshot_files]
         return self._snapshots
 
     @property

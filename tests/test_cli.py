@@ -13,9 +13,7 @@ FAST = ["--set", "hidden=(16, 16)", "--set", "eval_every=200", "--set", "eval_ep
 
 
 def test_help_explains_commands_with_examples(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["--help"])
-    assert exit_.value.code == 0
+    assert main(["--help"]) == 0
     out = capsys.readouterr().out
     for command in ("train", "evaluate", "render", "plot", "figures", "gradcheck", "bench"):
         assert command in out
@@ -34,6 +32,12 @@ def test_seeds_ranges_and_lists():
     assert parse_seeds("1,5,7") == [1, 5, 7]
     with pytest.raises(Exception, match="0-4"):
         parse_seeds("a-b")
+    with pytest.raises(Exception, match="reversed; write 1-3"):
+        parse_seeds("3-1")
+    with pytest.raises(Exception, match=r"seed \[2\] more than once"):
+        parse_seeds("0-2,2")
+    with pytest.raises(Exception, match=">= 0"):
+        parse_seeds("-1")
 
 
 def test_train_then_evaluate(tmp_path, capsys):
@@ -102,3 +106,42 @@ def test_plot_and_render(tmp_path, capsys):
 def test_plot_of_a_folder_without_a_run_is_explained(tmp_path, capsys):
     assert main(["plot", str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
     assert "progress.csv" in capsys.readouterr().err
+
+
+def subcommand(name: str):
+    return build_parser()._subparsers._group_actions[0].choices[name]
+
+
+def test_bench_gradcheck_and_render_explain_their_options():
+    for action in subcommand("bench")._actions:
+        assert action.help, f"bench {action.option_strings} has no help text"
+        if action.default not in (None, "==SUPPRESS=="):
+            assert "default" in action.help, f"bench {action.option_strings}: say the default"
+    assert "finite differences" in subcommand("gradcheck").format_help()
+    seed = next(a for a in subcommand("render")._actions if "--seed" in a.option_strings)
+    assert f"default {seed.default}" in seed.help
+
+
+def test_plot_without_out_writes_into_the_run_folder_not_here(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "200", "--out", str(out), *FAST]) == 0
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["plot", str(out)]) == 0
+    assert f"wrote {out / 'learning_curves.png'}" in capsys.readouterr().out
+    assert (out / "learning_curves.png").is_file() and list(here.iterdir()) == []
+
+
+def test_resume_accepts_flags_equal_to_the_runs_own(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "200", "--out", str(out), *FAST]) == 0
+    assert main(["train", "--out", str(out), "--resume", "--steps", "400", "--env",
+                 "Pendulum-v1", "--seed", "0", "--workers", "1", "--set", "eval_every=200",
+                 "--no-progress"]) == 0
+    assert "seed 0: step 400" in capsys.readouterr().out
+
+
+def test_a_run_shorter_than_one_evaluation_says_so(capsys):
+    assert main(["train", "--steps", "30", *FAST]) == 0
+    assert "no evaluation yet: the first is at step 200" in capsys.readouterr().out

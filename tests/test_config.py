@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -43,3 +44,74 @@ def test_invalid_values_are_named(bad):
 def test_unknown_field_is_named():
     with pytest.raises(ValueError, match="unknown DDPGConfig field.*'lr'"):
         DDPGConfig.from_dict({"lr": 0.1})
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("actor_lr", float("nan"), "a finite number > 0"),
+    ("critic_lr", float("inf"), "a finite number > 0"),
+    ("actor_lr", -1.0, "a finite number > 0"),
+    ("actor_lr", 0.0, "a finite number > 0"),
+    ("critic_weight_decay", -0.1, "a finite number >= 0"),
+    ("noise_sigma", -1, "a finite number >= 0"),
+    ("ou_theta", float("nan"), "a finite number >= 0"),
+    ("ou_dt", 0, "a finite number > 0"),
+    ("gamma", float("nan"), r"in \[0, 1\]"),
+    ("gamma", -0.1, r"in \[0, 1\]"),
+    ("tau", float("inf"), r"in \(0, 1\]"),
+    ("updates_per_step", -1, "a whole number >= 1"),
+    ("updates_per_step", 0, "a whole number >= 1"),
+    ("eval_every", 0, "a whole number >= 1"),
+    ("checkpoint_every", 0, "a whole number >= 1"),
+    ("eval_episodes", 0, "a whole number >= 1"),
+    ("buffer_size", 2.5, "a whole number >= 1"),
+    ("batch_size", True, "a whole number >= 1"),
+    ("warmup_steps", -1, "a whole number >= 0"),
+    ("learning_starts", -5, "a whole number >= 0"),
+    ("snapshot_every", -1, "a whole number >= 0"),
+    ("hidden", (), "a non-empty list of layer widths >= 1"),
+    ("hidden", (64, 0), "a non-empty list of layer widths >= 1"),
+    ("hidden", (64.5, 64), "a non-empty list of layer widths >= 1"),
+    ("snapshot_steps", (0,), "a list of environment steps >= 1"),
+    ("snapshot_steps", 1000, "a list of environment steps >= 1"),
+    ("checkpoint_replay", "yes", "True or False"),
+])
+def test_every_senseless_value_is_refused_with_the_field_value_and_a_fix(field, value, rule):
+    """The message names the field and its value, the rule, and a value that works."""
+    with pytest.raises(ValueError, match=rf"{field}={re.escape(repr(value))} must be {rule} "
+                                         rf"\(e\.g\. {field}="):
+        DDPGConfig(**{field: value})
+
+
+def test_edge_values_that_make_sense_are_accepted():
+    cfg = DDPGConfig(gamma=0.0, tau=1.0, noise_sigma=0.0, critic_weight_decay=0.0, ou_theta=0.0,
+                     warmup_steps=0, learning_starts=0, snapshot_every=0, batch_size=1,
+                     buffer_size=1, hidden=[8], critic_action_layer=0, eval_every=1,
+                     checkpoint_every=1, eval_episodes=1, checkpoint_replay=False)
+    assert cfg.hidden == (8,) and cfg.gamma == 0.0
+
+
+def test_every_problem_is_listed_at_once():
+    with pytest.raises(ValueError, match="actor_lr=-1.*eval_every=0"):
+        DDPGConfig(actor_lr=-1, eval_every=0)
+
+
+def test_replace_and_from_dict_validate_too():
+    with pytest.raises(ValueError, match="tau=0 must be"):
+        DDPGConfig().replace(tau=0)
+    with pytest.raises(ValueError, match="unknown DDPGConfig field.*'learning_rate'"):
+        DDPGConfig().replace(learning_rate=1e-3)
+    with pytest.raises(ValueError, match="checkpoint_every=0 must be"):
+        DDPGConfig.from_dict({**DDPGConfig().to_dict(), "checkpoint_every": 0})
+    with pytest.raises(ValueError, match="a dict of fields"):
+        DDPGConfig.from_dict([("tau", 0.1)])
+
+
+def test_a_hand_edited_config_json_is_refused_when_read(tmp_path):
+    """What --resume reads: an invalid value in config.json is the same clear error."""
+    from ddpg_numpy.lab.run_folder import read_saved_run
+
+    run = {"env_id": "Pendulum-v1", "seeds": [0], "steps": 100,
+           "config": {**DDPGConfig().to_dict(), "actor_lr": float("nan")}}
+    (tmp_path / "config.json").write_text(json.dumps(run))
+    with pytest.raises(ValueError, match=r"actor_lr=nan must be a finite number > 0"):
+        read_saved_run(tmp_path)

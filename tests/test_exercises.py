@@ -6,13 +6,15 @@
   tests/test_teach_ex*.py, one file per checker module;
 * the committed student notebooks are up to date with the solution notebooks, generated as
   nbgrader's ClearSolutions would;
-* each student notebook, executed, stops at its first check cell with the checker's message.
+* each student notebook, executed, stops at its first check cell with the checker's message;
+* the guide's time estimates add up to what each notebook's header says.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -74,7 +76,7 @@ def test_notebooks_cover_every_checker_once():
 def test_reference_solutions_pass_their_checkers(path, capsys):
     namespace = solutions_namespace(path)
     for name in exercises_in(path):
-        assert CHECKERS[name](namespace[name]) is True
+        assert CHECKERS[name](namespace[name]) is None  # nothing for a notebook to display
         out = capsys.readouterr().out
         assert out.startswith(f"✔ {name}: all ") and out.rstrip().endswith("checks passed")
 
@@ -167,8 +169,11 @@ def test_each_solution_cell_is_followed_by_its_check(path):
                 "grade": True, "grade_id": f"check_{meta['grade_id']}", "locked": True,
                 "points": nbgrader_meta(following)["points"], "schema_version": 3,
                 "solution": False, "task": False}
-            assert following.source == (f"# NBVAL_CHECK_OUTPUT\ncheck_{meta['grade_id']}"
-                                        f"({meta['grade_id']})")
+            name = meta["grade_id"]
+            assert following.source == (  # the checker imported afresh, never the namespace's
+                "# NBVAL_CHECK_OUTPUT\n"
+                "# the checker straight from the package: a redefinition above does not count\n"
+                f"from ddpg_numpy.teach import check_{name}\n\ncheck_{name}({name})")
 
 
 # --- the student notebooks stop at their first exercise, with the checker's message ---------
@@ -219,10 +224,58 @@ def test_grader_restores_edited_and_deleted_check_cells():
     checks = [i for i, c in enumerate(submission.cells) if nbgrader_meta(c).get("grade")]
     submission.cells[checks[0]].source = "pass  # no more check"
     del submission.cells[checks[1]]
-    warnings = grader.restore_checks(submission, solution)
-    assert warnings == ["check cell check_bellman_target was edited; restored",
-                        "check cell check_critic_loss_and_grad was missing; re-inserted"]
+    warnings = grader.restore_cells(submission, solution)
+    assert warnings == ["cell check_bellman_target was edited; restored",
+                        "cell check_critic_loss_and_grad was missing; re-inserted"]
     restored = [c.source for c in submission.cells if nbgrader_meta(c).get("grade")]
     assert restored == [c.source for c in solution.cells if nbgrader_meta(c).get("grade")]
     order = [nbgrader_meta(c).get("grade_id") for c in submission.cells if nbgrader_meta(c)]
     assert order == [nbgrader_meta(c).get("grade_id") for c in solution.cells if nbgrader_meta(c)]
+
+
+# --- the guide's time estimates add up ------------------------------------------------------
+
+def test_time_estimates_add_up_to_what_each_notebook_says():
+    guide = (EXERCISES / "README.md").read_text(encoding="utf-8")
+    minutes: dict[str, int] = {}
+    notebook = ""
+    for row in re.findall(r"^\|(.*)\|$", guide, flags=re.MULTILINE):
+        cells = [c.strip() for c in row.split("|")]
+        if len(cells) == 6 and (time := re.fullmatch(r"(\d+) min", cells[4])):
+            notebook = cells[0] or notebook
+            minutes[notebook] = minutes.get(notebook, 0) + int(time.group(1))
+    assert sorted(minutes) == [p.stem for p in SOLUTION_NOTEBOOKS]
+    for path in SOLUTION_NOTEBOOKS:
+        exercises, total = minutes[path.stem], minutes[path.stem] + 10  # + reading
+        header = nbformat.read(path, as_version=4).cells[0].source
+        assert f"**Time:** about {total} minutes" in header, path.name
+        assert f"{path.stem[:2]} ≈ {exercises} + 10 = {total} min" in guide
+
+
+# --- no answer stands anywhere in a student notebook -----------------------------------------
+
+ANSWER_FINGERPRINTS = {  # a piece of code that gives each answer away
+    "numerical_gradient": r"/ \(2 \* h\)",
+    "linear_backward": r"@ W\.T",
+    "relu_backward": r"\* \(x > 0\)",
+    "tanh_backward": r"1(\.0)? - y",
+    "bellman_target": r"\(1(\.0)? - (batch\.)?terminated\)",
+    "critic_loss_and_grad": r"2(\.0)? \* \(?(q|td_error)\b",
+    "critic_action_gradient": r"W2\[-act_dim:\]",
+    "actor_gradient": r"actor\.backward\(-",
+    "soft_update": r"tau \* \(theta",
+    "ou_step": r"np\.sqrt\(dt\)",
+    "sample_batch": r"\.integers\(0, buffer\.size",
+}
+
+
+def test_no_student_notebook_shows_an_answer_outside_its_answer_cell():
+    solutions = {nbgrader_meta(c)["grade_id"]: c.source for p in SOLUTION_NOTEBOOKS
+                 for c in nbformat.read(p, as_version=4).cells if nbgrader_meta(c).get("solution")}
+    assert sorted(ANSWER_FINGERPRINTS) == sorted(CHECKERS)
+    for exercise, pattern in ANSWER_FINGERPRINTS.items():
+        assert re.search(pattern, solutions[exercise]), exercise  # the fingerprint is real
+        for path in STUDENT_NOTEBOOKS:
+            leaks = [c.source for c in nbformat.read(path, as_version=4).cells
+                     if c.cell_type == "code" and re.search(pattern, c.source)]
+            assert leaks == [], f"{path.name} shows the answer to {exercise}: {leaks}"

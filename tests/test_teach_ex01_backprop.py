@@ -10,7 +10,7 @@ from wrong_answers import assert_fails_with_message, wrong_answer_params
 from ddpg_numpy.teach import ex01_backprop
 
 
-def central(f, x, h, divide_by=2.0, restore=True, minus=True):
+def central(f, x, h, divide_by=2.0, restore=True, minus=True, precedence_bug=False):
     grad = np.zeros_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
     for i in range(flat_x.size):
@@ -21,13 +21,29 @@ def central(f, x, h, divide_by=2.0, restore=True, minus=True):
         f_minus = f()
         if restore:
             flat_x[i] = old
-        flat_g[i] = (f_plus - f_minus) / (divide_by * h)
+        if precedence_bug:
+            flat_g[i] = (f_plus - f_minus) / 2 * h
+        else:
+            flat_g[i] = (f_plus - f_minus) / (divide_by * h)
     return grad
 
 
-def relu_in_place(x, grad_out):
-    grad_out[x <= 0] = 0
-    return grad_out
+def central_by_rows(f, x, h):
+    grad = np.zeros_like(x)
+    for i in range(len(x)):  # a whole row when x is 2-D
+        old = x[i].copy()
+        x[i] = old + h
+        f_plus = f()
+        x[i] = old - h
+        f_minus = f()
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def relu_in_place(G, x):
+    G[x <= 0] = 0
+    return G
 
 
 WRONG_ANSWERS = {
@@ -35,26 +51,34 @@ WRONG_ANSWERS = {
         (lambda f, x, h: central(f, x, h, divide_by=1.0, minus=False), "forward difference"),
         (lambda f, x, h: central(f, x, h, restore=False), "x was not restored"),
         (lambda f, x, h: central(f, x.copy(), h), "never reached f()"),
-        (lambda f, x, h: central(f, x, h, divide_by=1.0), "divide the central difference by 2h"),
+        (lambda f, x, h: central(f, x, h, divide_by=1.0), "you divided by h"),
         (lambda f, x, h: central(f, x, 1e-5), "use the h argument"),
+        (lambda f, x, h: central(f, x, h, precedence_bug=True), "`/ 2 * h` divides by 2"),
+        (central_by_rows, "is a whole row"),
     ],
     "linear_backward": [
-        (lambda x, W, g: (g @ W.T, g.T @ x, g.sum(0)), "must have W's shape"),
-        (lambda x, W, g: (g @ W.T, x.T @ g, g), "sums ∂L/∂y over the batch"),
-        (lambda x, W, g: (g @ W.T, x.T @ g, g.mean(0)), "not a mean"),
-        (lambda x, W, g: (g @ W, x.T @ g, g.sum(0)), "raised ValueError"),
-        (lambda x, W, g: (-g @ W.T, x.T @ g, g.sum(0)), "sign is flipped"),
+        (lambda G, x, W: (G @ W.T, G.T @ x, G.sum(0)), "must have W's shape"),
+        (lambda G, x, W: (G @ W.T, x.T @ G, G), "sums G over the batch axis"),
+        (lambda G, x, W: (G @ W.T, x.T @ G, G.mean(0)), "not a mean"),
+        (lambda G, x, W: (G @ W, x.T @ G, G.sum(0)), "raised ValueError"),
+        (lambda G, x, W: (-G @ W.T, x.T @ G, G.sum(0)), "sign is flipped"),
+        (lambda G, x, W: (x.T @ G, G @ W.T, G.sum(0)), "right but in the wrong order"),
+        (lambda G, x, W: (G.sum(0), x.T @ G, G @ W.T), "right but in the wrong order"),
+        (lambda x, W, G: (G @ W.T, x.T @ G, G.sum(0)), "in the order (x, W, G)"),
     ],
     "relu_backward": [
-        (lambda x, g: (x > 0).astype(float), "multiplies it by the incoming gradient"),
-        (lambda x, g: g * x, "not by x"),
-        (lambda x, g: g * (g > 0), "not from the sign of grad_out"),
+        (lambda G, x: (x > 0).astype(float), "multiplies it by the incoming gradient"),
+        (lambda G, x: G * x, "not by x"),
+        (lambda G, x: G * (G > 0), "not from the sign of G"),
         (relu_in_place, "changed its input arrays in place"),
+        (lambda x, G: G * (x > 0), "in the order (x, G)"),
     ],
     "tanh_backward": [
-        (lambda y, g: g * (1 - np.tanh(y) ** 2), "do not apply tanh to y again"),
-        (lambda y, g: g * (1 - y), "(squared), not 1 − y"),
-        (lambda y, g: 1 - y**2, "multiplies it by the incoming gradient"),
+        (lambda G, y: G * (1 - np.tanh(y) ** 2), "do not apply tanh to y again"),
+        (lambda G, y: G * (1 - y), "has y squared"),
+        (lambda G, y: 1 - y**2, "multiplies it by the incoming gradient"),
+        (lambda G, y: G * (1 + y**2), "tanh′ = 1 − tanh²"),
+        (lambda y, G: G * (1 - y**2), "in the order (y, G)"),
     ],
 }
 

@@ -21,10 +21,10 @@ def critic_grad_by_hand(obs, actions, p, first_rows=False, mask=True, scale=1.0)
 
 WRONG_ANSWERS = {
     "bellman_target": [
-        (lambda r, d, q, gamma: r + gamma * q, "Multiply γQ′ by (1 − terminated)"),
-        (lambda r, d, q, gamma: r + gamma * d * q, "not terminated"),
+        (lambda r, d, q, gamma: r + gamma * q, "must not bootstrap"),
+        (lambda r, d, q, gamma: r + gamma * d * q, "bootstrapped only the terminal"),
         (lambda r, d, q, gamma: r + (1 - d) * q, "multiply it by γ"),
-        (lambda r, d, q, gamma: r + gamma * ~d * q, "use (1.0 - terminated)"),
+        (lambda r, d, q, gamma: r + gamma * ~d * q, "do not work on floats"),
     ],
     "critic_loss_and_grad": [
         (lambda q, y: (np.mean((q - y) ** 2), 2 * (q - y[:, None]) / len(y)),
@@ -39,9 +39,12 @@ WRONG_ANSWERS = {
          "the sign is flipped"),
         (lambda q, y: (np.sum((q[:, 0] - y) ** 2), 2 * (q - y[:, None]) / len(y)),
          "not the sum"),
+        (lambda q, y: (2 * (q - y[:, None]) / len(y), np.mean((q[:, 0] - y) ** 2)),
+         "the tuple is the wrong way round"),
     ],
     "critic_action_gradient": [
-        (lambda o, a, p: critic_grad_by_hand(o, a, p, first_rows=True), "the last ones: W2[6:]"),
+        (lambda o, a, p: critic_grad_by_hand(o, a, p, first_rows=True),
+         "the action's rows are the last ones"),
         (lambda o, a, p: critic_grad_by_hand(o, a, p, mask=False), "through the second ReLU"),
         (lambda o, a, p: critic_grad_by_hand(o, a, p, scale=1 / len(o)), "no 1/N here"),
         (lambda o, a, p: critic_grad_by_hand(o, a, p).mean(axis=0), "one row per sample"),

@@ -9,15 +9,22 @@ from wrong_answers import assert_fails_with_message, wrong_answer_params
 from ddpg_numpy.teach import ex03_actor_and_targets
 
 
-def actor_grad(actor, critic, batch, sign=-1.0, divide=True, replay_actions=False):
+def actor_grad(actor, critic, batch, sign=-1.0, divide=True, replay_actions=False,
+               n_from_len_batch=False):
     mu = actor(batch.obs)
     _, dq_da = critic.action_gradient(batch.obs, batch.actions if replay_actions else mu)
-    actor.backward(sign * dq_da / (len(batch.obs) if divide else 1))
+    n = len(batch) if n_from_len_batch else len(batch.obs)
+    actor.backward(sign * dq_da / (n if divide else 1))
     return actor.grad.copy()
 
 
 def soft_update_rebinding(theta_target, theta, tau):
     theta_target = tau * theta + (1 - tau) * theta_target  # noqa: F841 - the bug under test
+
+
+def soft_update_into_a_copy(theta_target, theta, tau):
+    flat_target = theta_target.reshape(-1)  # a copy when theta_target is a non-contiguous view
+    flat_target += tau * (theta.reshape(-1) - flat_target)
 
 
 def soft_update_swapped(theta_target, theta, tau):
@@ -27,17 +34,20 @@ def soft_update_swapped(theta_target, theta, tau):
 WRONG_ANSWERS = {
     "actor_gradient": [
         (lambda actor, critic, b: actor_grad(actor, critic, b, sign=1.0), "Adam minimises"),
-        (lambda actor, critic, b: actor_grad(actor, critic, b, divide=False), "divide ∇_a Q by N"),
+        (lambda actor, critic, b: actor_grad(actor, critic, b, divide=False), "carries a 1/N"),
         (lambda actor, critic, b: actor_grad(actor, critic, b, replay_actions=True),
          "not at the replay buffer's actions"),
         (lambda actor, critic, b: critic.action_gradient(b.obs, actor(b.obs))[1],
-         "backpropagate −∇_a Q / N through the actor"),
+         "That is ∇_a Q, the first factor"),
+        (lambda actor, critic, b: actor_grad(actor, critic, b, n_from_len_batch=True),
+         "len(batch) is 5, the number of fields"),
     ],
     "soft_update": [
         (soft_update_swapped, "τ is applied the wrong way round"),
         (soft_update_rebinding, "only rebinds the local name"),
         (lambda tt, t, tau: tau * t + (1 - tau) * tt, "you returned the new θ′"),
         (lambda tt, t, tau: tt.__setitem__(..., t), "hard update"),
+        (soft_update_into_a_copy, "you wrote into a copy"),
     ],
 }
 

@@ -26,17 +26,25 @@ WRONG_ANSWERS = {
          "revert toward mu, not toward 0"),
         (lambda x, eps, th, s, dt, mu: x + th * (mu - x) * dt
          + s * np.sqrt(dt) * np.random.standard_normal(x.shape), "use the given eps"),
+        (lambda x, eps, th, s, dt, mu: x + s * (mu - x) * dt + th * np.sqrt(dt) * eps,
+         "θ and σ are swapped"),
     ],
     "sample_batch": [
         (lambda buf, n, rng: take(buf, rng.integers(0, buf.capacity, n)),
-         "not [0, buffer.capacity)"),
+         "your indices reach beyond them"),
         (lambda buf, n, rng: take(buf, rng.integers(0, buf.size, n), rng.integers(0, buf.size, n)),
-         "use it for every field"),
+         "the same index in every field"),
         (lambda buf, n, rng: take(buf, np.random.randint(0, buf.size, n)), "not with np.random"),
         (lambda buf, n, rng: take(buf, np.arange(buf.size - n, buf.size)),
          "most recent transitions"),
         (lambda buf, n, rng: take(buf, rng.integers(0, max(buf.position, 1), n)),
-         "not [0, buffer.position)"),
+         "also those from buffer.position on"),
+        (lambda buf, n, rng: take(buf, rng.integers(0, buf.size - 1, n)),
+         "high itself is excluded"),
+        (lambda buf, n, rng: tuple(take(buf, rng.integers(0, buf.size, n))),
+         "a plain tuple has no fields"),
+        (lambda buf, n, rng: dict(take(buf, rng.integers(0, buf.size, n))._asdict()),
+         "you returned dict, not a Batch"),
     ],
 }
 

@@ -52,9 +52,12 @@ def test_same_seed_same_csv_and_other_seed_differs(tmp_path):
 
 def test_resume_continues_exactly(tmp_path):
     train("Pendulum-v1", TINY, steps=1000, seed=1, out=tmp_path / "whole", progress=False)
-    # stopped at 700 steps: the last checkpoint is at 400 (the first episode end ≥ 400)
+    # stopped at 700 steps, 100 steps into the fourth episode: the run ends with a checkpoint
+    # there, and the resume replays those 100 steps of the environment from the episode's start
     train("Pendulum-v1", TINY, steps=700, seed=1, out=tmp_path / "cut", progress=False)
-    assert int(load_npz(tmp_path / "cut" / "checkpoint.npz")["updates"]) == 400 - 100 + 1
+    checkpoint = load_npz(tmp_path / "cut" / "checkpoint.npz")
+    assert int(checkpoint["updates"]) == 700 - 100 + 1
+    assert checkpoint["loop.actions.0"].shape == (100, 1)
     train("Pendulum-v1", TINY, steps=1000, seed=1, out=tmp_path / "cut", progress=False,
           resume=True)
     assert (tmp_path / "cut" / "progress.csv").read_text() == \
@@ -125,26 +128,38 @@ def test_a_crash_while_writing_a_checkpoint_keeps_the_previous_one(tmp_path, mon
     assert not list(out.glob(".*.tmp")), "no temporary files left behind"
 
 
-class NaNRewardPendulum(gym.Wrapper):
-    def __init__(self, **kwargs):
+class HugeRewardPendulum(gym.Wrapper):
+    """Pendulum whose rewards become 1e30 after ``after`` steps: finite, so the environment's
+    own check lets them through, but the critic's squared error overflows (float32)."""
+
+    def __init__(self, after: int = 650, **kwargs):
         super().__init__(gym.make("Pendulum-v1"))
-        self.count = 0
+        self.count, self.after = 0, after
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.count += 1
-        return obs, (np.nan if self.count > 650 else reward), terminated, truncated, info
+        return obs, (1e30 if self.count > self.after else reward), terminated, truncated, info
 
 
-gym.register("NaNRewardPendulum-v0", entry_point=NaNRewardPendulum)
+gym.register("HugeRewardPendulum-v0", entry_point=HugeRewardPendulum)
+gym.register("EarlyHugeRewardPendulum-v0", entry_point=HugeRewardPendulum, kwargs={"after": 150})
 
 
-def test_nan_in_training_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     out = tmp_path / "run"
-    with pytest.raises(TrainingDivergedError, match="last good checkpoint"):
-        train("NaNRewardPendulum-v0", TINY, steps=2000, seed=0, out=out, progress=False)
+    with pytest.raises(TrainingDivergedError, match="last good checkpoint is .*checkpoint.npz"):
+        train("HugeRewardPendulum-v0", TINY, steps=2000, seed=0, out=out, progress=False)
     state = load_npz(out / "checkpoint.npz")
+    assert int(state["updates"]) == 400 - 100 + 1  # the checkpoint at step 400, before 650
     assert np.all(np.isfinite(state["actor.theta"])) and np.all(np.isfinite(state["critic.theta"]))
+
+
+def test_divergence_before_the_first_checkpoint_names_no_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(TrainingDivergedError, match="No checkpoint was written") as caught:
+        train("EarlyHugeRewardPendulum-v0", TINY, steps=2000, seed=0, out=out, progress=False)
+    assert "checkpoint.npz" not in str(caught.value) and not (out / "checkpoint.npz").exists()
 
 
 def test_truncation_is_not_stored_as_terminal(tmp_path):

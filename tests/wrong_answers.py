@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ddpg_numpy.teach import CHECKERS, ExerciseFailed, ExerciseNotDone
+from ddpg_numpy.teach import CHECKERS, ExerciseFailed, ExerciseNotDone, reset_tries
 
 WrongAnswers = dict[str, list[tuple[Callable[..., Any], str]]]
 
@@ -21,9 +21,13 @@ def wrong_answer_params(wrong_answers: WrongAnswers) -> list[Any]:
 
 def assert_fails_with_message(name: str, wrong: Callable[..., Any], message: str,
                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``message`` is in the feedback of a first failure: the diagnosis, not the fix."""
+    reset_tries()
     assert CHECKERS[name](wrong, raise_on_fail=False) is False
     out = capsys.readouterr().out
     assert out.startswith(f"✘ {name}: ") and message in out, out
+    reset_tries()
     with pytest.raises(ExerciseFailed, match=f"^✘ {name}: ") as info:
         CHECKERS[name](wrong)
     assert message in str(info.value) and not isinstance(info.value, ExerciseNotDone)
+    reset_tries()

@@ -41,6 +41,9 @@ class DDPG:
     ``seed`` is an int (one agent) or a sequence of ints (one stacked agent per seed).
     """
 
+    algorithm = "ddpg"  # recorded in agent files; TD3 (core/td3.py) records "td3"
+    config_class: type[DDPGConfig] = DDPGConfig
+
     def __init__(self, obs_dim: int, act_dim: int, action_low: np.ndarray | Sequence[float],
                  action_high: np.ndarray | Sequence[float], config: DDPGConfig | None = None,
                  seed: int | Sequence[int] = 0) -> None:
@@ -178,7 +181,7 @@ class DDPG:
             "stacked": np.array(self.stack is not None), "updates": np.array(self.updates),
             "obs_dim": np.array(self.obs_dim), "act_dim": np.array(self.act_dim),
             "action_low": self.action_low.copy(), "action_high": self.action_high.copy(),
-            "env_id": np.array(self.env_id or "")}
+            "env_id": np.array(self.env_id or ""), "algorithm": np.array(self.algorithm)}
         for name, net in self.networks().items():
             state[f"{name}.theta"] = net.theta.copy()  # copies: the agent trains on
         if not training_state:
@@ -193,7 +196,8 @@ class DDPG:
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore from ``state_dict``; a mismatch of shapes says which config produced it."""
-        saved = DDPGConfig.from_dict(json.loads(str(state["config"])))
+        self.check_algorithm(state)
+        saved = self.config_class.from_dict(json.loads(str(state["config"])))
         if "actor_target.theta" not in state:  # a minimal file: targets start as copies (L2)
             state = {**state, "actor_target.theta": state["actor.theta"],
                      "critic_target.theta": state["critic.theta"]}
@@ -238,9 +242,11 @@ class DDPG:
     @classmethod
     def from_state_dict(cls, state: dict[str, np.ndarray]) -> DDPG:
         """Rebuild an agent from ``state_dict`` (in memory), with its own config."""
+        cls.check_algorithm(state)
         seeds = [int(s) for s in state["seeds"]]
+        config = cls.config_class.from_dict(json.loads(str(state["config"])))
         agent = cls(int(state["obs_dim"]), int(state["act_dim"]), state["action_low"],
-                    state["action_high"], DDPGConfig.from_dict(json.loads(str(state["config"]))),
+                    state["action_high"], config,
                     seed=seeds if bool(state["stacked"]) else seeds[0])
         agent.load_state_dict(state)
         agent.env_id = str(state.get("env_id", "")) or None
@@ -276,7 +282,16 @@ class DDPG:
         merged["rng"] = np.array(json.dumps([r for s in states for r in json.loads(str(s["rng"]))]))
         merged["seeds"] = np.array([seed for a in agents for seed in a.seeds])
         merged["stacked"] = np.array(True)
-        return cls.from_state_dict(merged)
+        return type(first).from_state_dict(merged)  # DDPG or TD3, as the agents are
+
+    @classmethod
+    def check_algorithm(cls, state: dict[str, np.ndarray]) -> None:
+        """A file of another algorithm is an error that names the loader to use instead."""
+        saved = str(state["algorithm"]) if "algorithm" in state else "ddpg"  # older files: DDPG
+        if saved != cls.algorithm:
+            raise ValueError(f"this file holds a {saved.upper()} agent, not a {cls.__name__}: load "
+                             f"it with {saved.upper()}.load(path), or ddpg_numpy.load_agent(path) "
+                             "for either.")
 
 
 def box_dimensions(env: Any) -> tuple[int, int, np.ndarray, np.ndarray]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +40,55 @@ def _umask() -> int:
     return mask
 
 
-def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a checkpoint written by ``save_npz_atomic`` into a dict (no pickle involved)."""
+class MissingEntryError(KeyError):
+    """A checkpoint lacks an array its reader needs; says which file and which entry."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+class Checkpoint(dict):
+    """The arrays of one .npz file by name; a missing name raises ``MissingEntryError``."""
+
+    def __init__(self, path: Path, arrays: dict[str, np.ndarray]) -> None:
+        super().__init__(arrays)
+        self.path = path
+
+    def __missing__(self, key: str) -> np.ndarray:
+        raise MissingEntryError(f"{self.path} has no {key!r} entry, so it is not a complete "
+                                f"ddpg-numpy agent or checkpoint (made elsewhere or cut short). "
+                                f"{_PASS_OURS}")
+
+
+_PASS_OURS = "Pass an agent.npz or checkpoint.npz written by ddpg-numpy."
+_REFUSED = "it is not loaded, because unpickling can run any code."
+
+
+def load_npz(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint written by ``save_npz_atomic`` into a dict (no pickle involved).
+    Anything else (a folder, a text file, a pickle, a truncated or damaged archive) is an error
+    that says what the file is and what to pass instead."""
     path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is a folder; pass the agent file in it, e.g. "
+                                f"{path / 'agent.npz'} (or {path / 'checkpoint.npz'}).")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}. Train first (python -m ddpg_numpy "
                                 "train --out DIR) and pass DIR/checkpoint.npz or DIR/agent.npz.")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:1] == b"\x80":  # pickle protocols 2 and up
+        raise ValueError(f"{path} is a pickle, not an .npz of arrays; {_REFUSED} {_PASS_OURS}")
+    if head[:2] != b"PK":  # an .npz is a zip archive of .npy files
+        raise ValueError(f"{path} is not an .npz file (a zip archive of arrays; this one starts "
+                         f"with {head!r}). {_PASS_OURS}")
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (ValueError, OSError, EOFError) as e:
-        raise ValueError(f"{path} is not a readable ddpg-numpy checkpoint ({e}). If a run was "
-                         "killed while writing it, the previous checkpoint.npz is intact.") from e
+            return Checkpoint(path, {k: data[k] for k in data.files})
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        if "pickle" in str(e):
+            raise ValueError(f"{path} holds Python objects (pickled arrays); {_REFUSED} "
+                             f"{_PASS_OURS}") from e
+        raise ValueError(f"{path} is truncated or damaged ({type(e).__name__}: {e}). If a run "
+                         "was killed while writing it, the previous checkpoint.npz is "
+                         "intact.") from e

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,32 +45,17 @@ class DDPGConfig:
     snapshot_steps: tuple[int, ...] = ()  # ... and at these steps (e.g. early, while it learns)
 
     def __post_init__(self) -> None:
-        problems = []
-        if not 0 < self.gamma <= 1:
-            problems.append(f"gamma={self.gamma} must be in (0, 1]")
-        if not 0 < self.tau <= 1:
-            problems.append(f"tau={self.tau} must be in (0, 1]")
-        if self.noise not in ("ou", "gaussian"):
-            problems.append(f"noise={self.noise!r} must be 'ou' or 'gaussian'")
-        if self.dtype not in ("float64", "float32"):
-            problems.append(f"dtype={self.dtype!r} must be 'float64' or 'float32'")
-        if self.batch_size < 1 or self.buffer_size < self.batch_size:
-            problems.append(f"need 1 <= batch_size ({self.batch_size}) <= buffer_size "
-                            f"({self.buffer_size})")
-        if self.learning_starts > self.buffer_size:
-            problems.append(f"learning_starts ({self.learning_starts}) > buffer_size "
-                            f"({self.buffer_size}): the buffer never holds that many "
-                            "transitions, so no update would ever run")
-        if not self.hidden or not 0 <= self.critic_action_layer < len(self.hidden):
-            problems.append(f"critic_action_layer={self.critic_action_layer} must index one of "
-                            f"the hidden layers {self.hidden}")
-        if any(int(k) < 1 for k in self.snapshot_steps):
-            problems.append(f"snapshot_steps={self.snapshot_steps} must be environment steps "
-                            ">= 1")
-        if problems:
-            raise ValueError("invalid DDPGConfig: " + "; ".join(problems))
+        self.validate()
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "snapshot_steps", tuple(int(k) for k in self.snapshot_steps))
+
+    def validate(self) -> None:
+        """Raise one ValueError naming every field whose value makes no sense, with the value
+        and a value that works (the paper's). Called on construction, so ``replace``,
+        ``from_dict`` (a hand-edited config.json) and ``--set`` are all checked."""
+        problems = _problems(self)
+        if problems:
+            raise ValueError(f"invalid {type(self).__name__}: " + "; ".join(problems))
 
     @classmethod
     def preset(cls, env_id: str, **overrides: Any) -> DDPGConfig:
@@ -80,6 +67,7 @@ class DDPGConfig:
         return dataclasses.replace(PRESETS[env_id], **overrides)
 
     def replace(self, **changes: Any) -> DDPGConfig:
+        _refuse_unknown_fields(type(self), changes)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,12 +81,82 @@ class DDPGConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DDPGConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ValueError(f"unknown DDPGConfig field(s) {unknown}; known fields: "
-                             f"{sorted(names)}")
+        if not isinstance(d, dict):
+            raise ValueError(f"a {cls.__name__} is a dict of fields, got {type(d).__name__}: "
+                             f"{d!r}")
+        _refuse_unknown_fields(cls, d)
         return cls(**d)
+
+
+def _refuse_unknown_fields(cls: type, changes: dict[str, Any]) -> None:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {unknown}; known fields: "
+                         f"{sorted(names)}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    """A real number that is finite (an int always is; float(10**400) would overflow)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and (
+        _is_int(x) or math.isfinite(x))
+
+
+def _are_ints(x: Any, least: int) -> bool:
+    return isinstance(x, (list, tuple)) and all(_is_int(k) and k >= least for k in x)
+
+
+# What each field must be: (fields, test, rule). A problem reads "name=value must be RULE (e.g.
+# name=the paper's value)"; intervals are counts >= 1 because the step count is divided by them.
+_RULES = [
+    (("actor_lr", "critic_lr", "ou_dt"), lambda v: _is_number(v) and v > 0, "a finite number > 0"),
+    (("critic_weight_decay", "noise_sigma", "ou_theta"), lambda v: _is_number(v) and v >= 0,
+     "a finite number >= 0"),
+    (("batch_size", "buffer_size", "updates_per_step", "eval_every", "eval_episodes",
+      "checkpoint_every"), lambda v: _is_int(v) and v >= 1, "a whole number >= 1"),
+    (("warmup_steps", "learning_starts", "snapshot_every", "critic_action_layer"),
+     lambda v: _is_int(v) and v >= 0, "a whole number >= 0"),
+    (("gamma",), lambda v: _is_number(v) and 0 <= v <= 1, "in [0, 1]"),
+    (("tau",), lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]"),
+    (("noise",), lambda v: v in ("ou", "gaussian"), "'ou' or 'gaussian'"),
+    (("target_noise", "target_noise_clip"), lambda v: _is_number(v) and v >= 0,
+     "a finite number >= 0"),  # TD3Config's
+    (("policy_delay",), lambda v: _is_int(v) and v >= 1, "a whole number >= 1 (1: no delay)"),
+    (("twin_critics", "target_smoothing"), lambda v: isinstance(v, bool), "True or False"),
+    (("dtype",), lambda v: v in ("float64", "float32"), "'float64' or 'float32'"),
+    (("checkpoint_replay",), lambda v: isinstance(v, bool), "True or False"),
+    (("hidden",), lambda v: _are_ints(v, 1) and len(v) > 0, "a non-empty list of layer widths "
+     ">= 1"),
+    (("snapshot_steps",), lambda v: _are_ints(v, 1), "a list of environment steps >= 1"),
+]
+
+
+def _problems(cfg: DDPGConfig) -> list[str]:
+    """Every field of ``cfg`` that breaks its rule, as a readable sentence."""
+    paper = {f.name: f.default for f in dataclasses.fields(cfg)}
+    paper["snapshot_steps"] = (1000, 3000)  # the paper's () shows no example
+    problems = [f"{name}={getattr(cfg, name)!r} must be {rule} (e.g. {name}={paper[name]!r})"
+                for names, ok, rule in _RULES for name in names
+                if name in paper and not ok(getattr(cfg, name))]
+    if problems:  # the relations below need each value to be sane first
+        return problems
+    if cfg.buffer_size < cfg.batch_size:
+        problems.append(f"batch_size ({cfg.batch_size}) > buffer_size ({cfg.buffer_size}): a "
+                        "minibatch is drawn from the buffer, so raise buffer_size or lower "
+                        "batch_size")
+    if cfg.learning_starts > cfg.buffer_size:
+        problems.append(f"learning_starts ({cfg.learning_starts}) > buffer_size "
+                        f"({cfg.buffer_size}): the buffer never holds that many transitions, so "
+                        "no update would ever run; lower learning_starts")
+    if cfg.critic_action_layer >= len(cfg.hidden):
+        problems.append(f"critic_action_layer={cfg.critic_action_layer} must index one of the "
+                        f"hidden layers {tuple(cfg.hidden)} (e.g. critic_action_layer=1, the "
+                        "paper's, or 0: the action enters with the state)")
+    return problems
 
 
 PRESETS: dict[str, DDPGConfig] = {
@@ -131,3 +189,31 @@ PRESETS: dict[str, DDPGConfig] = {
         tau=5e-3, batch_size=256, noise="gaussian", noise_sigma=0.1, warmup_steps=10_000,
         learning_starts=10_000, dtype="float32", eval_every=5000, eval_episodes=5),
 }
+
+
+@dataclass(frozen=True)
+class TD3Config(DDPGConfig):
+    """DDPG's hyperparameters plus TD3's three changes (Fujimoto et al. 2018), each a switch.
+
+    Switched off (``twin_critics=False, target_smoothing=False, policy_delay=1``) TD3 is DDPG.
+    σ̃ and c are fractions of the action half-range h, as the authors' code scales them
+    (sfujim/TD3 main.py: policy_noise = 0.2·max_action, noise_clip = 0.5·max_action).
+    """
+
+    twin_critics: bool = True  # T1, T9: a second critic Q₂; the target takes min(Q′₁, Q′₂)
+    target_smoothing: bool = True  # T8: clipped Gaussian noise on the target action μ′(s′)
+    target_noise: float = 0.2  # σ̃, a fraction of the action half-range
+    target_noise_clip: float = 0.5  # c: the noise is clipped to [−c, c] (same units)
+    policy_delay: int = 2  # T11: d critic updates per actor and target update (1: off)
+
+    @classmethod
+    def preset(cls, env_id: str, **overrides: Any) -> TD3Config:
+        """DDPG's preset for ``env_id`` with TD3's three changes at the paper's values (not yet
+        tuned on seeds for TD3), with optional overrides."""
+        return cls.from_dict({**DDPGConfig.preset(env_id).to_dict(), **overrides})
+
+
+def config_from_dict(d: dict[str, Any]) -> DDPGConfig:
+    """A TD3Config if ``d`` has any of TD3's own fields, else a DDPGConfig (for config.json)."""
+    td3_fields = {f.name for f in dataclasses.fields(TD3Config)} - set(DDPGConfig().to_dict())
+    return (TD3Config if isinstance(d, dict) and td3_fields & set(d) else DDPGConfig).from_dict(d)

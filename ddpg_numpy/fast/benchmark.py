@@ -1,4 +1,5 @@
-"""How many DDPG updates (L12–L15) per second this machine does: ``python -m ddpg_numpy bench``.
+"""How many DDPG updates (L12–L15) and TD3 updates (T8–T13) per second this machine does:
+``python -m ddpg_numpy bench``.
 
 One update on a fixed random minibatch (sampling is not timed), repeated for a fixed time; the
 rate of each repeat is printed and the median summarises them. The matrix library runs on one
@@ -16,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.agent import DDPG
-from ..core.config import DDPGConfig
+from ..core.config import DDPGConfig, TD3Config
 from ..core.replay import Batch
+from ..core.td3 import agent_class
+from .choice import update_for
 
 
 def random_batch(obs_dim: int, act_dim: int, batch_size: int, dtype: str | np.dtype,
@@ -36,16 +38,18 @@ def random_batch(obs_dim: int, act_dim: int, batch_size: int, dtype: str | np.dt
 
 def make_update(obs_dim: int, act_dim: int, hidden: Sequence[int] = (400, 300),
                 batch_size: int = 256, dtype: str = "float32", fast_path: bool | None = None,
-                seed: int | Sequence[int] = 0) -> Callable[[], Any]:
-    """A zero-argument function doing one ``DDPG.update`` of an agent with the paper's
-    hyperparameters on a fixed batch. ``fast_path=None`` chooses as training does (fast for
-    float32)."""
-    cfg = DDPGConfig(hidden=tuple(hidden), batch_size=batch_size, dtype=dtype)
-    agent = DDPG(obs_dim, act_dim, -np.ones(act_dim), np.ones(act_dim), cfg, seed=seed)
-    if fast_path is not None:
-        agent.fast_path = fast_path
+                seed: int | Sequence[int] = 0, algorithm: str = "ddpg") -> Callable[[], Any]:
+    """A zero-argument function doing one update of a DDPG (or ``algorithm="td3"``: TD3, the
+    paper's three changes on) agent with the paper's hyperparameters on a fixed batch.
+    ``fast_path=None`` chooses as training does (``update_for``: fast for float32)."""
+    configs = {"ddpg": DDPGConfig, "td3": TD3Config}
+    if algorithm not in configs:
+        raise ValueError(f"algorithm={algorithm!r}: choose 'ddpg' or 'td3'")
+    cfg = configs[algorithm](hidden=tuple(hidden), batch_size=batch_size, dtype=dtype)
+    agent = agent_class(cfg)(obs_dim, act_dim, -np.ones(act_dim), np.ones(act_dim), cfg, seed)
+    update = update_for(agent, fast=fast_path)
     batch = random_batch(obs_dim, act_dim, batch_size, dtype, stack=agent.stack)
-    return lambda: agent.update(batch)
+    return lambda: update(batch)
 
 
 def updates_per_second(update: Callable[[], Any], repeats: int = 5, seconds: float = 1.0,
@@ -78,10 +82,13 @@ def blas_description() -> str:
 def print_update_benchmark(obs_dim: int = 17, act_dim: int = 6,
                            hidden: Sequence[int] = (400, 300), batch: int = 256,
                            dtype: str = "float32", repeats: int = 5,
-                           blas_threads: int = 1) -> dict[str, list[float]]:
-    """Time the fast path and the plain code; print each repeat and the medians.
+                           blas_threads: int = 1,
+                           algorithms: Sequence[str] = ("ddpg", "td3")) -> dict[str, list[float]]:
+    """Time the fast path and the plain code of each algorithm; print each repeat and the
+    medians. A TD3 update is one update of both critics, the actor and targets every 2nd.
 
-    Returns {"fast path": rates, "plain code": rates} (updates per second).
+    Returns {"fast path": rates, "plain code": rates, "TD3 fast path": ..., "TD3 plain code":
+    ...} (updates per second).
     """
     from threadpoolctl import threadpool_limits
 
@@ -90,13 +97,17 @@ def print_update_benchmark(obs_dim: int = 17, act_dim: int = 6,
     results: dict[str, list[float]] = {}
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         blas = blas_description()
-        for name, fast in (("fast path", True), ("plain code", False)):
-            update = make_update(obs_dim, act_dim, hidden, batch, dtype, fast_path=fast)
-            results[name] = updates_per_second(update, repeats)
+        for algorithm in algorithms:
+            for name, fast in (("fast path", True), ("plain code", False)):
+                update = make_update(obs_dim, act_dim, hidden, batch, dtype, fast_path=fast,
+                                     algorithm=algorithm)
+                label = name if algorithm == "ddpg" else f"{algorithm.upper()} {name}"
+                results[label] = updates_per_second(update, repeats)
     shape = "-".join(map(str, hidden))
-    print(f"DDPG update, {dtype}, obs {obs_dim} -> act {act_dim}, hidden {shape}, batch {batch}")
+    print(f"{' and '.join(a.upper() for a in algorithms)} updates, {dtype}, obs {obs_dim} -> "
+          f"act {act_dim}, hidden {shape}, batch {batch}")
     print(f"NumPy {np.__version__}, {blas}")
     for name, rates in results.items():
-        print(f"{name:>10s}: median {statistics.median(rates):7.1f} updates/s   (repeats: "
+        print(f"{name:>14s}: median {statistics.median(rates):7.1f} updates/s   (repeats: "
               + ", ".join(f"{r:.0f}" for r in rates) + ")")
     return results

@@ -4,8 +4,9 @@
 ``forward``/``backward``. This module computes the same numbers up to floating-point rounding
 (``tests/test_fast_path.py`` checks it against the plain code, and against finite differences)
 with 1.2–1.45× as many updates per second (benchmarks/README.md); what is left at 400-300 is
-about 85 % matrix products. The training loop chooses it for float32 agents (``update_for``);
-float64 agents run the plain code. (``DDPG.act`` has no fast path: for one observation it
+about 85 % matrix products. The training loop chooses it for float32 agents (``update_for`` in
+choice.py); float64 agents run the plain code. ``FastTD3Update`` (td3_update.py) builds TD3's
+update from the same pieces. (``DDPG.act`` has no fast path: for one observation it
 measured no faster.)
 
 The tricks, each small:
@@ -36,7 +37,6 @@ Shapes carry an optional leading seed axis S (stacked agents): every product is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -164,56 +164,62 @@ class FastUpdate:
         into += self.center  # μ = c + h·tanh(z), as Actor.forward
         return a
 
-    def _critic_input(self, obs_t: np.ndarray) -> None:
-        """Copy the observations into the critic's first input rows (its action rows follow
+    def _critic_input(self, obs_t: np.ndarray, buf: Buffers | None = None) -> None:
+        """Copy the observations into a critic's first input rows (its action rows follow
         them when the action enters at the input; otherwise they are a later layer's)."""
-        x0 = self.c.x[0]
+        x0 = (self.c if buf is None else buf).x[0]
         x0[..., :self.agent.obs_dim, :] = obs_t
 
-    def __call__(self, batch: Batch) -> dict[str, Any]:
-        """L12–L15 exactly as ``DDPG.update`` (which see for the line-by-line comments)."""
-        agent, cfg = self.agent, self.agent.config
+    def _action_input(self, buf: Buffers) -> np.ndarray:
+        """The rows of a critic's buffers where the action enters: (..., act_dim, N)."""
+        return buf.x[self.action_layer][..., self.action_rows, :]
+
+    def _prepare(self, batch: Batch) -> int:
+        """The plain update's input checks; (re)allocates for a new batch shape; returns N."""
+        agent, name = self.agent, type(self.agent).__name__
         dtype, obs_dim, act_dim = agent.dtype, agent.obs_dim, agent.act_dim
-        check_input(batch.obs, obs_dim, dtype, "DDPG.update(batch.obs)")
-        check_input(batch.next_obs, obs_dim, dtype, "DDPG.update(batch.next_obs)")
-        check_input(batch.actions, act_dim, dtype, "DDPG.update(batch.actions)")
+        check_input(batch.obs, obs_dim, dtype, f"{name}.update(batch.obs)")
+        check_input(batch.next_obs, obs_dim, dtype, f"{name}.update(batch.next_obs)")
+        check_input(batch.actions, act_dim, dtype, f"{name}.update(batch.actions)")
         if batch.obs.shape[:-2] != (() if agent.stack is None else (agent.stack,)):
             expected = "(N, obs_dim)" if agent.stack is None else f"({agent.stack}, N, obs_dim)"
-            raise ValueError(f"DDPG.update: batch.obs has shape {batch.obs.shape}, but this "
+            raise ValueError(f"{name}.update: batch.obs has shape {batch.obs.shape}, but this "
                              f"agent takes {expected} batches. A stacked agent of S seeds "
                              "samples from ReplayBuffer(stack=S); a solo one from a plain buffer.")
         if batch.obs.shape[:-1] != self.shape:
             self._allocate(batch.obs.shape[:-2], batch.obs.shape[-2])
-        n = batch.rewards.shape[-1]
-        a, c, y, td, q = self.a, self.c, self.y, self.td, self.q
-        q_action = c.x[self.action_layer][..., self.action_rows, :]  # Q's action input rows
+        return batch.rewards.shape[-1]
 
-        # L12: y = r + γ(1 − terminated)·Q′(s′, μ′(s′)), on the online networks' buffers.
-        next_obs_t = batch.next_obs.mT
-        self._policy(self.actor_target, next_obs_t, a, into=q_action)
-        self._critic_input(next_obs_t)
-        next_q = self.critic_target.forward(c)[..., 0, :]
+    def _bootstrap(self, next_q: np.ndarray, batch: Batch) -> None:
+        """y = r + γ(1 − terminated)·next_q, into ``self.y``."""
+        y = self.y
         np.subtract(1.0, batch.terminated, out=y)
-        y *= cfg.gamma
+        y *= self.agent.config.gamma
         y *= next_q
         y += batch.rewards
 
-        # L13: critic loss L = mean (Q(s, a) − y)², gradient ∂L/∂Q = 2(Q − y)/N.
-        obs_t = batch.obs.mT
-        self._critic_input(obs_t)
-        q_action[...] = batch.actions.mT
-        q[...] = self.critic.forward(c)[..., 0, :]
-        np.subtract(q, y, out=td)
-        critic_loss = np.einsum("...n,...n->...", td, td) / n
-        agent._check_finite("critic loss", critic_loss)
-        np.multiply(td, 2.0, out=c.dz[-1][..., 0, :])
-        c.dz[-1] /= n
-        self.critic.backward(c)
-        self.critic_adam.step()
+    def _critic_loss(self, net: LeanNetwork, buf: Buffers, obs_t: np.ndarray, batch: Batch,
+                     q: np.ndarray, td: np.ndarray) -> np.ndarray:
+        """Q(s, a) into ``q`` (..., N), Q − y into ``td``; returns L = mean (Q − y)² (...)."""
+        self._critic_input(obs_t, buf)
+        self._action_input(buf)[...] = batch.actions.mT
+        q[...] = net.forward(buf)[..., 0, :]
+        np.subtract(q, self.y, out=td)
+        return np.einsum("...n,...n->...", td, td) / td.shape[-1]
 
-        # L14: −∇_θμ J = −(1/N) Σ ∇_a Q(s, a)|_{a=μ(s)} ∇_θμ μ(s). The critic's input rows for s
-        #      still hold batch.obs; μ(s) goes straight into its action rows.
-        tanh_z = self._policy(self.actor, obs_t, a, into=q_action)
+    @staticmethod
+    def _critic_step(net: LeanNetwork, buf: Buffers, td: np.ndarray, adam: FusedAdam) -> None:
+        """Backpropagate ∂L/∂Q = 2(Q − y)/N through the critic of ``buf``; one Adam step."""
+        np.multiply(td, 2.0, out=buf.dz[-1][..., 0, :])
+        buf.dz[-1] /= td.shape[-1]
+        net.backward(buf)
+        adam.step()
+
+    def _actor_step(self, obs_t: np.ndarray, n: int) -> np.ndarray:
+        """L14 through Q₁ (``self.critic`` on ``self.c``, whose input rows must hold s); one
+        Adam step on the actor. Returns J = mean Q(s, μ(s)) (...)."""
+        a, c = self.a, self.c
+        tanh_z = self._policy(self.actor, obs_t, a, into=self._action_input(c))
         q_mu = self.critic.forward(c)[..., 0, :]
         actor_objective = q_mu.mean(axis=-1)
         c.dz[-1][...] = -1.0 / n  # ∂(−J)/∂Q_i = −1/N: the −1/N of L14 enters at the top
@@ -226,25 +232,44 @@ class FastUpdate:
         dz *= grad_mu
         self.actor.backward(a)
         self.actor_adam.step()
+        return actor_objective
 
-        # L15: θ′ ← τθ + (1 − τ)θ′, as soft_update, with a preallocated scratch array.
-        for target, source, scratch in ((agent.critic_target, agent.critic, self.scratch["critic"]),
-                                        (agent.actor_target, agent.actor, self.scratch["actor"])):
+    def _soft_update(self, pairs: list[tuple[Network, Network, np.ndarray]]) -> None:
+        """θ′ ← τθ + (1 − τ)θ′ for each (target, source, scratch), as soft_update."""
+        for target, source, scratch in pairs:
             theta_target = target.theta
             step = np.subtract(source.theta, theta_target, out=scratch)
-            step *= cfg.tau
+            step *= self.agent.config.tau
             theta_target += step  # θ′ + τ(θ − θ′)
 
+    def __call__(self, batch: Batch) -> dict[str, Any]:
+        """L12–L15 exactly as ``DDPG.update`` (which see for the line-by-line comments)."""
+        agent = self.agent
+        n = self._prepare(batch)
+        c = self.c
+
+        # L12: y = r + γ(1 − terminated)·Q′(s′, μ′(s′)), on the online networks' buffers.
+        next_obs_t = batch.next_obs.mT
+        self._policy(self.actor_target, next_obs_t, self.a, into=self._action_input(c))
+        self._critic_input(next_obs_t)
+        self._bootstrap(self.critic_target.forward(c)[..., 0, :], batch)
+
+        # L13: critic loss L = mean (Q(s, a) − y)², gradient ∂L/∂Q = 2(Q − y)/N.
+        obs_t = batch.obs.mT
+        critic_loss = self._critic_loss(self.critic, c, obs_t, batch, self.q, self.td)
+        agent._check_finite("critic loss", critic_loss)
+        self._critic_step(self.critic, c, self.td, self.critic_adam)
+
+        # L14: −∇_θμ J = −(1/N) Σ ∇_a Q(s, a)|_{a=μ(s)} ∇_θμ μ(s). The critic's input rows for s
+        #      still hold batch.obs; μ(s) goes straight into its action rows.
+        actor_objective = self._actor_step(obs_t, n)
+
+        # L15: θ′ ← τθ + (1 − τ)θ′, as soft_update, with a preallocated scratch array.
+        self._soft_update([(agent.critic_target, agent.critic, self.scratch["critic"]),
+                           (agent.actor_target, agent.actor, self.scratch["actor"])])
+
         agent.updates += 1
-        metrics = {"critic_loss": critic_loss, "q_mean": q.mean(axis=-1),
+        metrics = {"critic_loss": critic_loss, "q_mean": self.q.mean(axis=-1),
                    "actor_objective": actor_objective}
         return {k: (float(v) if agent.stack is None else v.astype(float))
                 for k, v in metrics.items()}
-
-
-def update_for(agent: DDPG, fast: bool | None = None) -> Callable[[Batch], dict[str, Any]]:
-    """The function the training loop calls for L12–L15: ``FastUpdate(agent)`` for float32
-    agents (or when ``fast=True``), the plain ``agent.update`` for float64 (or ``fast=False``)."""
-    if fast is None:
-        fast = agent.dtype == np.float32
-    return FastUpdate(agent) if fast else agent.update

@@ -1,6 +1,7 @@
 """The training lab, where gymnasium lives: environments and the evaluation rollout (envs), the
-run folder's files (run_folder), the training loop L3–L11 (loop, loop_state), seeds over
-processes (parallel), ``train`` (training) and the option parsers (options)."""
+run folder's files (run_folder, run_logs, run_lock), the training loop L3–L11 (loop, loop_state,
+episode_replay), seeds over processes (parallel), ``train`` (training) and the option parsers
+(options)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from .envs import EVAL_SEED_BASE, evaluate, make_env
 from .loop import TrainResult, train_in_process
 from .loop_state import METRICS, LoopState
 from .options import parse_override, parse_seeds
-from .parallel import group_folder, seed_groups, train_in_workers
+from .parallel import WorkerDied, group_folder, seed_groups, train_in_workers
 from .run_folder import (
     PROGRESS_FIELDS,
     TIMING_FIELDS,
@@ -22,6 +23,7 @@ from .run_folder import (
     snapshot_files,
     snapshot_step,
 )
+from .run_lock import RunFolderLocked
 from .training import train
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     # options
     "parse_override", "parse_seeds",
     # parallel
-    "group_folder", "seed_groups", "train_in_workers",
+    "WorkerDied", "group_folder", "seed_groups", "train_in_workers",
+    # run_lock
+    "RunFolderLocked",
     # run_folder
     "PROGRESS_FIELDS", "TIMING_FIELDS", "SavedRun", "check_same_config", "progress_columns",
     "read_config_json", "read_progress", "read_saved_run", "read_timing", "snapshot_files",

@@ -3,12 +3,15 @@
 ``train_in_process`` trains one seed, or several in lock-step on stacked arrays (one
 environment, buffer, noise and generator per seed). Each step of the loop is a function below:
 act and store (L8–L10), learn (L11–L15), end episodes (L5, L6), evaluate and log, snapshot,
-checkpoint. What the loop counts is ``LoopState``; it goes into the checkpoint whole, so a resumed
-run continues exactly where the checkpoint was taken.
+checkpoint. What the loop counts is ``LoopState``; it goes into the checkpoint whole, with where
+each environment stands in its episode, so a resumed run continues exactly where the checkpoint
+was taken (episode_replay.py; docs/runs.md says when that is exact). One process at a time trains
+into a run folder (run_lock.py).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -21,8 +24,17 @@ import numpy as np
 from ..core.agent import DDPG, TrainingDivergedError, box_dimensions
 from ..core.config import DDPGConfig
 from ..core.replay import ReplayBuffer
+from ..core.td3 import agent_class
 from ..fast import update_for
 from .envs import evaluate, make_env
+from .episode_replay import (
+    EnvsAtCheckpoint,
+    action_space_state,
+    env_generator_state,
+    replay_episodes,
+    start_first_episodes,
+)
+from .kill_points import kill_point
 from .loop_state import LoopState
 from .run_folder import (
     append_progress,
@@ -30,13 +42,20 @@ from .run_folder import (
     checkpoint_path,
     config_to_resume,
     cut_logs_to_step,
+    has_checkpoint,
     load_checkpoint,
     read_progress,
+    remove_stale_temp_files,
     save_agent,
     save_checkpoint,
     save_snapshot,
     start_run_folder,
 )
+from .run_lock import hold_run_folder
+
+
+class ParentDied(Exception):
+    """A worker's parent process is gone (killed, however): the worker stops training."""
 
 
 @dataclass
@@ -57,23 +76,32 @@ class TrainResult:
 
 def train_in_process(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked: bool,
                      out: Path | None, resume: bool, progress: bool,
-                     blas_threads: int | None) -> TrainResult:
-    """Train ``seeds`` in this process; ``stacked=False`` is a solo agent of ``seeds[0]``."""
-    with _limit_blas_threads(blas_threads):
+                     blas_threads: int | None, *, lock_wait_seconds: float = 0.0,
+                     parent_pid: int | None = None) -> TrainResult:
+    """Train ``seeds`` in this process; ``stacked=False`` is a solo agent of ``seeds[0]``.
+
+    ``out`` is locked while training (a live holder is waited for up to ``lock_wait_seconds``).
+    In a worker process, ``parent_pid`` is its parent's pid: once the parent is gone the loop
+    raises ``ParentDied`` at the next step.
+    """
+    lock = nullcontext() if out is None else hold_run_folder(out, lock_wait_seconds)
+    with _limit_blas_threads(blas_threads), lock:
         run = _set_up(env_id, cfg, steps, seeds, stacked, out, resume, progress)
         try:
             while run.loop.step < steps:  # L4 / L7: episodes and their time steps, in steps
+                if parent_pid is not None and os.getppid() != parent_pid:
+                    raise ParentDied(f"the parent process {parent_pid} is gone")
                 done = _act_and_store(run)  # L8–L10
                 _learn(run)  # L11–L15
                 _end_episodes(run, done)  # L5, L6 for the envs whose episode ended
                 if run.loop.step % run.cfg.eval_every == 0:  # fixed schedule: resumes add no rows
                     _evaluate_and_log(run)
                 _snapshot_if_due(run)
-                _checkpoint_if_due(run, done)
+                _checkpoint_if_due(run)
+                kill_point("step", run.loop.step)  # test-only (kill_points.py)
                 run.bar.update(1)
         except TrainingDivergedError as e:
-            kept = f" The last good checkpoint is {checkpoint_path(out)}." if out else ""
-            raise TrainingDivergedError(f"{e}{kept}") from e
+            raise TrainingDivergedError(f"{e}{_what_is_kept(out)}") from e
         finally:
             run.bar.close()
         if out is not None:
@@ -108,31 +136,48 @@ class _Run:
         return elapsed
 
 
+def _what_is_kept(out: Path | None) -> str:
+    """What a diverged run leaves to go back to, for its error message."""
+    if out is None:
+        return ""
+    if has_checkpoint(out):
+        return f" The last good checkpoint is {checkpoint_path(out)}."
+    return (f" No checkpoint was written before this (one is written every checkpoint_every "
+            f"steps), so there is nothing in {out} to resume from.")
+
+
 def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked: bool,
             out: Path | None, resume: bool, progress: bool) -> _Run:
-    """Environments, agent, replay buffer and loop state: fresh, or from the checkpoint."""
+    """Environments, agent, replay buffer and loop state: fresh, or from the checkpoint. A run
+    to resume that stopped before its first checkpoint starts again from step 0."""
+    if out is not None:
+        remove_stale_temp_files(out)  # a killed run's half-written files
     if resume:
         cfg = config_to_resume(out, cfg)
+        if not has_checkpoint(out):
+            cut_logs_to_step(out, 0)  # start_run_folder below says so
+            resume = False
     # One training environment per seed, seeded as gymnasium recommends: reset(seed=) once.
     envs = [make_env(env_id) for _ in seeds]
     obs_dim, act_dim, low, high = box_dimensions(envs[0])
     # L1, L2 (inside DDPG) and L3: networks, targets, replay buffer R.
-    agent = DDPG(obs_dim, act_dim, low, high, cfg, seed=seeds if stacked else seeds[0])
+    agent = agent_class(cfg)(obs_dim, act_dim, low, high, cfg, seed=seeds if stacked else seeds[0])
     agent.env_id = env_id
     buffer = ReplayBuffer(min(cfg.buffer_size, max(steps, cfg.batch_size)), obs_dim, act_dim,
                           agent.dtype, stack=agent.stack)
     eval_envs = [make_env(env_id) for _ in range(len(seeds) * cfg.eval_episodes)]
 
     if resume:
-        loop_state, env_rng_states = load_checkpoint(out, agent, buffer)
-        loop = LoopState.from_saved(loop_state, env_rng_states, len(envs))
+        loop_state, saved_envs = load_checkpoint(out, agent, buffer)
+        loop = LoopState.from_saved(loop_state, [g["env"] for g in saved_envs.generators],
+                                    saved_envs.actions, len(envs))
         cut_logs_to_step(out, loop.step)  # resuming logs those rows again
-        obs = _reset_all(envs, seeds, None, loop.env_rng_states)
+        obs = replay_episodes(envs, seeds, saved_envs)  # L6, then the episode's steps again
     else:
         loop = LoopState(n_envs=len(envs))
         if out is not None:
             start_run_folder(out, cfg, env_id, seeds, steps)
-        obs = _reset_all(envs, seeds, seeds, None)  # L6
+        obs = start_first_episodes(envs, seeds)  # L6
     update = update_for(agent)  # L12–L15: the float32 fast path, or the plain DDPG.update
     next_checkpoint = (loop.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
     bar = _progress_bar(steps, loop.step, env_id, progress)
@@ -150,6 +195,8 @@ def _act_and_store(run: _Run) -> np.ndarray:
         actions = np.atleast_2d(agent.act(run.obs if run.stacked else run.obs[0], explore=True))
     # L9: execute a_t, observe r_t and s_{t+1}.
     stepped = [env.step(a.astype(np.float64)) for env, a in zip(envs, actions)]
+    for taken, a in zip(loop.episode_actions, actions.astype(np.float64)):
+        taken.append(a)  # a resume replays them (episode_replay.py)
     next_obs = np.stack([s[0] for s in stepped])
     rewards = np.array([s[1] for s in stepped], dtype=float)
     terminated = np.array([s[2] for s in stepped], dtype=float)
@@ -183,7 +230,8 @@ def _end_episodes(run: _Run, done: np.ndarray) -> None:
         loop.recent_returns[i] = (loop.recent_returns[i] + [float(loop.episode_returns[i])])[-10:]
         loop.episode_returns[i] = 0.0
         run.agent.noises[i].reset()  # L5: a fresh random process 𝒩 for the next episode
-        loop.env_rng_states[i] = _rng_states(run.envs[i])  # before reset: resume replays it
+        loop.reset_states[i] = env_generator_state(run.envs[i])  # before reset: resume replays
+        loop.episode_actions[i] = []
         run.obs[i] = run.envs[i].reset()[0]  # L6: receive the initial observation s_1
         loop.episodes[i] += 1
 
@@ -211,39 +259,21 @@ def _snapshot_if_due(run: _Run) -> None:
         save_snapshot(run.out, run.agent, step)
 
 
-def _checkpoint_if_due(run: _Run, done: np.ndarray) -> None:
-    """Checkpoint only where every env has just ended an episode (``done``, (n_envs,) bool), and
-    at the end of a run that stops at such a point: resuming then replays exactly what would
-    have come."""
+def _checkpoint_if_due(run: _Run) -> None:
+    """Checkpoint every checkpoint_every steps and at the end, wherever the episodes stand: each
+    env's episode is saved as its start and its actions so far, which a resume replays."""
     loop, every = run.loop, run.cfg.checkpoint_every
-    if run.out is None or not done.all() or (loop.step < run.next_checkpoint
-                                             and loop.step != run.steps):
+    if run.out is None or (loop.step < run.next_checkpoint and loop.step != run.steps):
         return
     loop.train_seconds += run.seconds_since_tick()
-    save_checkpoint(run.out, run.agent, run.buffer, loop.to_saved(),
-                               loop.env_rng_states)
+    envs = EnvsAtCheckpoint(
+        generators=[{"env": start, "action_space": action_space_state(env)}
+                    for start, env in zip(loop.reset_states, run.envs)],
+        actions=[np.array(taken, dtype=np.float64).reshape(len(taken), run.agent.act_dim)
+                 for taken in loop.episode_actions],
+        obs=np.asarray(run.obs, dtype=np.float64))
+    save_checkpoint(run.out, run.agent, run.buffer, loop.to_saved(), envs)
     run.next_checkpoint = (loop.step // every + 1) * every
-
-
-def _rng_states(env: Any) -> dict[str, Any]:
-    return {"env": env.unwrapped.np_random.bit_generator.state,
-            "action_space": env.action_space.np_random.bit_generator.state}
-
-
-def _reset_all(envs: list, seeds: list[int], reset_seeds: list[int] | None,
-               rng_states: list[Any] | None) -> np.ndarray:
-    """L6 for every env: seeded on a fresh run; from the saved generator states on resume.
-    Returns (n_envs, obs_dim) float64."""
-    obs = []
-    for i, env in enumerate(envs):
-        if rng_states is None:
-            env.action_space.seed(seeds[i])
-            obs.append(env.reset(seed=reset_seeds[i])[0])
-        else:
-            env.unwrapped.np_random.bit_generator.state = rng_states[i]["env"]
-            env.action_space.np_random.bit_generator.state = rng_states[i]["action_space"]
-            obs.append(env.reset()[0])
-    return np.stack(obs).astype(np.float64)
 
 
 def _limit_blas_threads(n: int | None) -> AbstractContextManager:

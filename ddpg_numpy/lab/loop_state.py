@@ -1,7 +1,9 @@
 """What the training loop counts: steps, episodes, returns, update metrics, seconds.
 
-All of it goes into the checkpoint (as JSON), so a resumed run continues exactly where the
-checkpoint was taken; the metrics since the last evaluation become progress.csv rows.
+All of it goes into the checkpoint (as JSON, the episode's actions as arrays), so a resumed run
+continues exactly where the checkpoint was taken; the metrics since the last evaluation become
+progress.csv rows. Where each environment stands in its episode (``reset_states``,
+``episode_actions``) is what episode_replay.py puts back.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ class LoopState:
     episode_returns: np.ndarray | None = None  # (n_envs,) return of the running episodes
     recent_returns: list[list[float]] | None = None  # last 10 training returns per env
     metric_sums: list[list[float]] | None = None  # per metric, per env, since the last eval
+    # how many values each sum holds: a metric can be absent from an update (NaN), e.g. TD3's
+    # actor_objective on the critic updates where the delayed actor does not move
+    metric_counts: list[list[int]] | None = None
     n_updates: int = 0  # updates since the last evaluation
-    env_rng_states: list[Any] | None = None  # per env, its generators just before its last reset
+    # per env, its generator's state just before its current episode's reset (None: the first
+    # episode, reset with the env's seed) and the actions (act_dim,) float64 it took since
+    reset_states: list[Any] | None = None
+    episode_actions: list[list[np.ndarray]] | None = None
     rows: list[dict[str, float]] = field(default_factory=list)  # every progress row logged
 
     def __post_init__(self) -> None:
@@ -35,15 +43,20 @@ class LoopState:
             self.episode_returns = np.zeros(self.n_envs)
         self.recent_returns = self.recent_returns or [[] for _ in range(self.n_envs)]
         self.metric_sums = self.metric_sums or [[0.0] * self.n_envs for _ in METRICS]
-        self.env_rng_states = self.env_rng_states or [None] * self.n_envs
+        self.metric_counts = self.metric_counts or [[self.n_updates] * self.n_envs
+                                                    for _ in METRICS]  # (older checkpoints)
+        self.reset_states = self.reset_states or [None] * self.n_envs
+        self.episode_actions = self.episode_actions or [[] for _ in range(self.n_envs)]
         self.episodes = self.episodes or [0] * self.n_envs
 
     def add_metrics(self, metrics: dict[str, Any]) -> None:
         """Add one update's metrics (scalars, or (n_envs,) for stacked seeds) to the sums."""
-        for sums, name in zip(self.metric_sums, METRICS):
+        for sums, counts, name in zip(self.metric_sums, self.metric_counts, METRICS):
             values = np.broadcast_to(metrics[name], (self.n_envs,))
             for i in range(self.n_envs):
-                sums[i] += float(values[i])
+                if not np.isnan(values[i]):  # absent from this update
+                    sums[i] += float(values[i])
+                    counts[i] += 1
         self.n_updates += 1
 
     def progress_rows(self, seeds: list[int], returns: np.ndarray,
@@ -52,8 +65,8 @@ class LoopState:
         resets the running metric sums."""
         rows = []
         for i, seed in enumerate(seeds):
-            means = {name: sums[i] / self.n_updates if self.n_updates else float("nan")
-                     for name, sums in zip(METRICS, self.metric_sums)}
+            means = {name: sums[i] / counts[i] if counts[i] else float("nan")
+                     for name, sums, counts in zip(METRICS, self.metric_sums, self.metric_counts)}
             recent = self.recent_returns[i]
             rows.append({"step": self.step, "seed": seed, "episodes": self.episodes[i],
                          "eval_return_mean": float(returns[i].mean()),
@@ -63,20 +76,24 @@ class LoopState:
                          "train_return": float(np.mean(recent)) if recent else float("nan"),
                          **means, "updates": updates})
         self.metric_sums = [[0.0] * self.n_envs for _ in METRICS]
+        self.metric_counts = [[0] * self.n_envs for _ in METRICS]
         self.n_updates = 0
         return rows
 
     def to_saved(self) -> dict[str, Any]:
-        """The state as JSON-able values, for the checkpoint (env_rng_states and rows apart)."""
+        """The state as JSON-able values, for the checkpoint (reset_states, episode_actions and
+        rows apart)."""
         scalars = {k: getattr(self, k) for k in ("step", "episodes", "train_seconds",
                                                   "eval_seconds", "n_updates")}
         lists = {"recent_returns": self.recent_returns, "metric_sums": self.metric_sums,
+                 "metric_counts": self.metric_counts,
                  "episode_returns": self.episode_returns.tolist()}
         return {**scalars, **lists}
 
     @classmethod
-    def from_saved(cls, saved: dict[str, Any], env_rng_states: list[Any],
-                   n_envs: int) -> LoopState:
+    def from_saved(cls, saved: dict[str, Any], reset_states: list[Any],
+                   episode_actions: list[np.ndarray], n_envs: int) -> LoopState:
         """The inverse of ``to_saved`` (rows start empty: they are in progress.csv)."""
         return cls(n_envs=n_envs, **{**saved, "episode_returns": np.array(saved["episode_returns"]),
-                                     "env_rng_states": env_rng_states})
+                                     "reset_states": reset_states,
+                                     "episode_actions": [list(a) for a in episode_actions]})

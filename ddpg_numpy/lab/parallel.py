@@ -19,13 +19,22 @@ own checkpoint, so an interrupted run resumes group by group. When the groups fi
 ``progress.csv``, ``timing.csv`` (the slowest group's seconds), ``agent.npz`` and snapshots are
 merged into ``out/`` as the one-process run would have written them; until then ``out/`` holds
 only ``config.json`` and the headers, and the groups' folders show the progress.
+
+One writer per folder: the parent holds ``out/run.lock``, each worker its group's. A worker stops
+when its parent dies, however it dies (``kill -9`` included): it checks at every step that its
+parent is still the process that started it. A resume right after such a kill waits for the
+orphaned workers to stop (a step, or an evaluation) before it touches their folders.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +42,16 @@ import numpy as np
 
 from ..core.agent import DDPG
 from ..core.config import DDPGConfig
-from .loop import TrainResult, train_in_process
+from ..core.td3 import agent_from_state_dict, load_agent
+from .loop import ParentDied, TrainResult, train_in_process
 from .run_folder import (
+    WORKERS_FOLDER,
     agent_path,
     check_resume_groups,
     has_checkpoint,
     merge_group_logs,
     read_progress,
+    remove_stale_temp_files,
     save_agent,
     save_snapshot,
     snapshot_files,
@@ -48,6 +60,14 @@ from .run_folder import (
     snapshot_step,
     start_run_folder,
 )
+from .run_lock import hold_run_folder, wait_until_free
+
+ORPHAN_WAIT_SECONDS = 60.0  # how long a resume waits for a killed run's workers to stop
+
+
+class WorkerDied(ChildProcessError):
+    """A worker process was killed; the groups keep their checkpoints, so the run resumes. (An
+    OSError, so the command line prints its message, not a traceback.)"""
 
 
 def seed_groups(seeds: Sequence[int], workers: int) -> list[list[int]]:
@@ -60,7 +80,7 @@ def seed_groups(seeds: Sequence[int], workers: int) -> list[list[int]]:
 
 def group_folder(out: Path, group: Sequence[int]) -> Path:
     """The run folder of one worker group: out/workers/seeds_<a>_<b>..."""
-    return out / "workers" / ("seeds_" + "_".join(str(s) for s in group))
+    return out / WORKERS_FOLDER / ("seeds_" + "_".join(str(s) for s in group))
 
 
 def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
@@ -72,34 +92,58 @@ def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
                  resume=False, progress=progress and k == 0,  # one bar: group 0's
                  blas_threads=blas_threads)
             for k, group in enumerate(groups)]
-    if out is not None:
-        if resume:
-            check_resume_groups(out, cfg, groups)
-        else:
-            start_run_folder(out, cfg, env_id, seeds, steps, groups=groups)
-        for job, group in zip(jobs, groups):
-            job["out"] = folder = group_folder(out, group)
-            # A group stopped before its first checkpoint starts again (its run is
-            # deterministic); the others continue from theirs.
-            job["resume"] = resume and has_checkpoint(folder)
-            if resume and not job["resume"]:
-                shutil.rmtree(folder, ignore_errors=True)
+    with nullcontext() if out is None else hold_run_folder(out):
+        if out is not None:
+            _prepare_groups(out, cfg, env_id, seeds, steps, groups, jobs, resume)
+        try:
+            with ProcessPoolExecutor(max_workers=len(groups)) as pool:
+                results = list(pool.map(_train_group, jobs))
+        except BrokenProcessPool as e:
+            kept = f"; each group keeps its last checkpoint in {out / WORKERS_FOLDER}" if out \
+                else ""
+            raise WorkerDied(f"a worker process was killed ({e}){kept}. Continue with: python -m "
+                             f"ddpg_numpy train --out {out} --resume") from e
 
-    with ProcessPoolExecutor(max_workers=len(groups)) as pool:
-        results = list(pool.map(_train_group, jobs))
+        agent = DDPG.concatenate([agent_from_state_dict(state) for state, _ in results])
+        if out is None:
+            rows = sorted((row for _, group_rows in results for row in group_rows),
+                          key=lambda r: (r["step"], seeds.index(int(r["seed"]))))
+            return TrainResult(agent, rows, None)
+        _merge_groups(out, [group_folder(out, g) for g in groups], agent)
+        return TrainResult(agent, read_progress(out), out)
 
-    agent = DDPG.concatenate([DDPG.from_state_dict(state) for state, _ in results])
-    if out is None:
-        rows = sorted((row for _, group_rows in results for row in group_rows),
-                      key=lambda r: (r["step"], seeds.index(int(r["seed"]))))
-        return TrainResult(agent, rows, None)
-    _merge_groups(out, [group_folder(out, g) for g in groups], agent)
-    return TrainResult(agent, read_progress(out), out)
+
+def _prepare_groups(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], steps: int,
+                    groups: list[list[int]], jobs: list[dict[str, Any]], resume: bool) -> None:
+    """The top run folder and each group's: started, or checked and set to resume."""
+    remove_stale_temp_files(out)
+    for folder in sorted((out / WORKERS_FOLDER).glob("*")):
+        wait_until_free(folder, ORPHAN_WAIT_SECONDS)  # a killed parent's workers are stopping
+    if resume:
+        check_resume_groups(out, cfg, groups)
+    else:
+        start_run_folder(out, cfg, env_id, seeds, steps, groups=groups)
+    for job, group in zip(jobs, groups):
+        job["out"] = folder = group_folder(out, group)
+        # A group stopped before its first checkpoint starts again (its run is
+        # deterministic); the others continue from theirs.
+        job["resume"] = resume and has_checkpoint(folder)
+        if resume and not job["resume"]:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _train_group(job: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
     """One group's lock-step run, in a worker process; returns what the parent merges."""
-    result = train_in_process(**job)
+    # The parent, or the fork server, which exits with it: once it is gone, getppid changes.
+    parent_pid = os.getppid()
+    parent = multiprocessing.parent_process()
+    if parent is not None and not parent.is_alive():
+        os._exit(1)  # the parent died before this job started
+    try:
+        result = train_in_process(**job, lock_wait_seconds=ORPHAN_WAIT_SECONDS,
+                                  parent_pid=parent_pid)
+    except ParentDied:
+        os._exit(1)  # nobody to report to; the group's lock is released, its checkpoint kept
     return result.agent.state_dict(), result.progress
 
 
@@ -110,7 +154,7 @@ def _merge_groups(out: Path, folders: list[Path], agent: DDPG) -> None:
     snapshot_sets = [{p.name for p in snapshot_files(f)} for f in folders]
     for name in sorted(set.intersection(*snapshot_sets)):
         step = snapshot_step(Path(name))
-        merged = DDPG.concatenate([DDPG.load(snapshot_path(f, step)) for f in folders])
+        merged = DDPG.concatenate([load_agent(snapshot_path(f, step)) for f in folders])
         save_snapshot(out, merged, step)
     for folder in folders:  # merged above; each group keeps its checkpoint and logs
         agent_path(folder).unlink(missing_ok=True)

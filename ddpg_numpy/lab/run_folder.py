@@ -1,23 +1,24 @@
 """The run folder: every file a training run writes, and the one place that reads them back.
 
     config.json                  {"env_id", "seeds", "steps", "config"[, "groups"]}
-    progress.csv                 one row per evaluation and seed (PROGRESS_FIELDS)
+    progress.csv                 one row per evaluation and seed (PROGRESS_FIELDS; run_logs.py)
     timing.csv                   wall-clock seconds per evaluation (TIMING_FIELDS), kept apart so
-                                 progress.csv is bit-for-bit reproducible
+                                 progress.csv is bit-for-bit reproducible (run_logs.py)
     checkpoint.npz               everything needed to resume (agent, replay buffer, loop state)
     agent.npz                    the trained agent alone, written at the end
     snapshots/agent_<step>.npz   actor and critic during training (snapshot_every/_steps)
     workers/seeds_<a>_<b>/       a worker group's own run folder (parallel.py)
+    run.lock                     the process training into the folder (run_lock.py)
 
-Numbers in progress.csv are written so that they read back exactly: integers as integers, other
-floats as ``repr`` (the shortest text that parses to the same float).
+Every file is written so that a kill at any moment leaves a folder that resumes: whole files are
+written to a temporary file and moved into place (``os.replace``); rows are appended, and a
+half-written last row is dropped when the logs are cut back on resume. Temporary files left by
+a kill are removed when the next training starts. docs/runs.md has the guarantees.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,20 +27,30 @@ import numpy as np
 
 from ..core.agent import DDPG
 from ..core.checkpoint import load_npz, save_npz_atomic
-from ..core.config import DDPGConfig
+from ..core.config import DDPGConfig, config_from_dict
 from ..core.replay import ReplayBuffer
+from .episode_replay import EnvsAtCheckpoint
+from .kill_points import KillWhenWritten, armed
+from .run_logs import (  # noqa: F401  (the logs' names, re-exported: part of the run folder)
+    PROGRESS_FIELDS,
+    PROGRESS_FILE,
+    TIMING_FIELDS,
+    TIMING_FILE,
+    append_progress,
+    append_timing,
+    cut_logs_to_step,
+    merge_group_logs,
+    progress_columns,
+    read_progress,
+    read_timing,
+    replace_text,
+)
 
 CONFIG_FILE = "config.json"
-PROGRESS_FILE = "progress.csv"
-TIMING_FILE = "timing.csv"
 CHECKPOINT_FILE = "checkpoint.npz"
 AGENT_FILE = "agent.npz"
 SNAPSHOT_FOLDER = "snapshots"
-
-PROGRESS_FIELDS = ["step", "seed", "episodes", "eval_return_mean", "eval_return_std",
-                   "eval_return_min", "eval_return_max", "train_return", "critic_loss",
-                   "q_mean", "actor_objective", "updates"]
-TIMING_FIELDS = ["step", "train_seconds", "eval_seconds"]
+WORKERS_FOLDER = "workers"
 
 
 # --- config.json ---------------------------------------------------------------------------
@@ -57,19 +68,42 @@ class SavedRun:
 
 def start_run_folder(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], steps: int,
                      groups: list[list[int]] | None = None) -> None:
-    """Write config.json and the headers of progress.csv and timing.csv; refuse an old run."""
-    if (out / PROGRESS_FILE).exists():
+    """Write config.json and the headers of progress.csv and timing.csv. A folder whose run
+    stopped before its first checkpoint and evaluation is started again (nothing is lost); one
+    with results is refused."""
+    if holds_results(out):
         raise FileExistsError(f"{out} already holds a run. Use --resume to continue it, or "
                               "choose another --out folder.")
+    if (out / CONFIG_FILE).exists():
+        print(f"note: the run in {out} stopped before its first checkpoint, so there is "
+              "nothing to resume; starting it again from step 0.")
     out.mkdir(parents=True, exist_ok=True)
     run: dict[str, Any] = {"env_id": env_id, "seeds": seeds, "steps": steps,
                            "config": cfg.to_dict()}
     if groups is not None:
         run["groups"] = groups
-    (out / CONFIG_FILE).write_text(json.dumps(run, indent=2))
     for name, fields in ((PROGRESS_FILE, PROGRESS_FIELDS), (TIMING_FILE, TIMING_FIELDS)):
-        with open(out / name, "w", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerow(fields)
+        replace_text(out / name, ",".join(fields) + "\n")
+    replace_text(out / CONFIG_FILE, json.dumps(run, indent=2))  # last: a run exists once it does
+
+
+def holds_results(out: Path) -> bool:
+    """Whether ``out``, or a worker group in it, has a checkpoint or a logged row."""
+    folders = [out, *sorted((out / WORKERS_FOLDER).glob("*"))]
+    return any(has_checkpoint(f) or _has_rows(f / PROGRESS_FILE) for f in folders)
+
+
+def _has_rows(path: Path) -> bool:
+    return path.is_file() and len(path.read_text().splitlines()) > 1
+
+
+def remove_stale_temp_files(out: Path) -> None:
+    """Delete the temporary files a killed run left (called by the lock's holder): ours start
+    with a dot and end in .tmp (progress.tmp and timing.tmp: older versions')."""
+    for folder in (out, out / SNAPSHOT_FOLDER):
+        for pattern in (".*.tmp", "progress.tmp", "timing.tmp"):
+            for path in folder.glob(pattern):
+                path.unlink(missing_ok=True)
 
 
 def read_config_json(out: str | Path) -> dict[str, Any] | None:
@@ -84,7 +118,7 @@ def read_saved_run(out: Path) -> SavedRun | None:
     if run is None:
         return None
     return SavedRun(run["env_id"], run["seeds"], run["steps"],
-                    DDPGConfig.from_dict(run["config"]), run.get("groups", [run["seeds"]]))
+                    config_from_dict(run["config"]), run.get("groups", [run["seeds"]]))
 
 
 def check_same_config(out: Path, saved: DDPGConfig, cfg: DDPGConfig) -> None:
@@ -98,15 +132,15 @@ def check_same_config(out: Path, saved: DDPGConfig, cfg: DDPGConfig) -> None:
 
 
 def config_to_resume(out: Path | None, cfg: DDPGConfig) -> DDPGConfig:
-    """The saved config of a one-process run with a checkpoint, after checking it is ``cfg``."""
+    """The saved config of a one-process run, after checking it is ``cfg``."""
     run = read_saved_run(out) if out is not None else None
     if run is not None and len(run.groups) > 1:
         raise ValueError(f"the run in {out} was trained in {len(run.groups)} worker groups "
                          f"{run.groups}: resume it with workers={len(run.groups)} (the command "
                          "line does this for you).")
-    if out is None or not has_checkpoint(out):
-        raise FileNotFoundError(f"nothing to resume: no {CHECKPOINT_FILE} in {out}. Start the "
-                                "run without --resume.")
+    if out is None or (run is None and not has_checkpoint(out)):
+        raise FileNotFoundError(f"nothing to resume: no {CONFIG_FILE} in {out}. Start the run "
+                                "without --resume.")
     if run is None:
         raise FileNotFoundError(f"{out} has a checkpoint but no {CONFIG_FILE}: its config is "
                                 "lost, so it cannot be resumed.")
@@ -127,97 +161,6 @@ def check_resume_groups(out: Path, cfg: DDPGConfig, groups: list[list[int]]) -> 
     check_same_config(out, run.config, cfg)
 
 
-# --- progress.csv and timing.csv -----------------------------------------------------------
-
-def append_progress(out: Path, rows: list[dict[str, float]]) -> None:
-    """Append rows (dicts with PROGRESS_FIELDS) to progress.csv."""
-    with open(out / PROGRESS_FILE, "a", newline="") as f:
-        writer = csv.DictWriter(f, PROGRESS_FIELDS, lineterminator="\n")
-        writer.writerows({k: _number_text(r[k]) for k in PROGRESS_FIELDS} for r in rows)
-
-
-def append_timing(out: Path, step: int, train_seconds: float, eval_seconds: float) -> None:
-    """Append one row to timing.csv (seconds to the millisecond)."""
-    with open(out / TIMING_FILE, "a", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow([step, f"{train_seconds:.3f}",
-                                                     f"{eval_seconds:.3f}"])
-
-
-def _number_text(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
-
-
-def read_progress(out: Path) -> list[dict[str, float]]:
-    """progress.csv as rows of floats, in file order."""
-    return _read_floats(out / PROGRESS_FILE)
-
-
-def read_timing(out: Path) -> list[dict[str, float]]:
-    """timing.csv as rows of floats (step, train_seconds, eval_seconds), in file order."""
-    return _read_floats(out / TIMING_FILE)
-
-
-def progress_columns(out: str | Path) -> dict[str, np.ndarray]:
-    """progress.csv as columns: name -> (rows,) floats (an empty cell reads as NaN)."""
-    path = Path(out) / PROGRESS_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no {PROGRESS_FILE} in {out}: pass a run folder made by "
-                                "python -m ddpg_numpy train --out DIR (or train(..., out=DIR)).")
-    rows = _read_text(path)
-    if not rows:
-        raise ValueError(f"{path} has no rows yet: the run has not reached its first "
-                         "evaluation (every config.eval_every steps).")
-    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
-
-
-def cut_logs_to_step(out: Path, step: int) -> None:
-    """Drop the rows of progress.csv and timing.csv logged after ``step`` (resume replays them)."""
-    for name in (PROGRESS_FILE, TIMING_FILE):
-        lines = (out / name).read_text().splitlines(keepends=True)
-        kept = [lines[0]] + [ln for ln in lines[1:] if int(ln.split(",", 1)[0]) <= step]
-        (out / name).write_text("".join(kept))
-
-
-def merge_group_logs(out: Path, folders: Sequence[Path], seeds: Sequence[int]) -> None:
-    """out/progress.csv and timing.csv from the worker groups' run folders.
-
-    progress rows keep the groups' own text, ordered by (step, position of the seed in
-    ``seeds``); timing takes, per step, the slowest group's seconds.
-    """
-    seed_order = {s: i for i, s in enumerate(seeds)}
-    progress = [row for folder in folders for row in _read_text(folder / PROGRESS_FILE)]
-    progress.sort(key=lambda r: (int(r["step"]), seed_order[int(r["seed"])]))
-    _write_text(out / PROGRESS_FILE, PROGRESS_FIELDS, progress)
-
-    timing: dict[str, dict[str, str]] = {}
-    for folder in folders:
-        for row in _read_text(folder / TIMING_FILE):
-            kept = timing.setdefault(row["step"], row)
-            for key in ("train_seconds", "eval_seconds"):
-                if float(row[key]) > float(kept[key]):
-                    kept[key] = row[key]
-    _write_text(out / TIMING_FILE, TIMING_FIELDS,
-                sorted(timing.values(), key=lambda r: int(r["step"])))
-
-
-def _read_floats(path: Path) -> list[dict[str, float]]:
-    return [{k: float(v) for k, v in row.items()} for row in _read_text(path)]
-
-
-def _read_text(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _write_text(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
-    tmp = path.with_suffix(".tmp")  # then a rename: readers never see half a file
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
-
-
 # --- checkpoint.npz, agent.npz, snapshots/ -------------------------------------------------
 
 def checkpoint_path(out: Path) -> Path:
@@ -229,21 +172,27 @@ def has_checkpoint(out: Path) -> bool:
 
 
 def save_checkpoint(out: Path, agent: DDPG, buffer: ReplayBuffer, loop_state: dict[str, Any],
-                    env_rng_states: list[Any]) -> None:
+                    envs: EnvsAtCheckpoint) -> None:
     """Write checkpoint.npz: the agent's arrays, ``replay.*`` (if config.checkpoint_replay),
-    ``loop.state`` (the JSON-able ``loop_state``) and ``loop.env_rng`` (one dict per env)."""
+    ``loop.state`` (the JSON-able ``loop_state``), ``loop.env_rng`` (``envs.generators``),
+    ``loop.obs`` and ``loop.actions.<i>``."""
     state = agent.state_dict()
     if agent.config.checkpoint_replay:
         state.update({f"replay.{k}": v for k, v in buffer.state_dict().items()})
     state["loop.state"] = np.array(json.dumps(loop_state))
-    state["loop.env_rng"] = np.array(json.dumps(env_rng_states))
+    state["loop.env_rng"] = np.array(json.dumps(envs.generators))
+    state["loop.obs"] = envs.obs
+    state.update({f"loop.actions.{i}": a for i, a in enumerate(envs.actions)})
+    if armed("checkpoint"):  # test-only (kill_points.py): die with half the arrays written
+        state = {**dict(list(state.items())[:len(state) // 2]), "kill": KillWhenWritten(),
+                 **state}
     save_npz_atomic(out / CHECKPOINT_FILE, state)
 
 
 def load_checkpoint(out: Path, agent: DDPG,
-                    buffer: ReplayBuffer) -> tuple[dict[str, Any], list[Any]]:
-    """Load checkpoint.npz into ``agent`` and ``buffer``; returns (loop_state, env_rng_states)
-    as ``save_checkpoint`` was given them."""
+                    buffer: ReplayBuffer) -> tuple[dict[str, Any], EnvsAtCheckpoint]:
+    """Load checkpoint.npz into ``agent`` and ``buffer``; returns (loop_state, envs) as
+    ``save_checkpoint`` was given them."""
     state = load_npz(out / CHECKPOINT_FILE)
     agent.load_state_dict(state)
     if "replay.obs" in state:
@@ -252,7 +201,11 @@ def load_checkpoint(out: Path, agent: DDPG,
     else:
         print("note: this checkpoint holds no replay buffer (checkpoint_replay=False); "
               "training continues with an empty one, so it will not match an uninterrupted run.")
-    return json.loads(str(state["loop.state"])), json.loads(str(state["loop.env_rng"]))
+    generators = json.loads(str(state["loop.env_rng"]))
+    actions = [state.get(f"loop.actions.{i}", np.zeros((0, agent.act_dim)))
+               for i in range(len(generators))]
+    envs = EnvsAtCheckpoint(generators, actions, state.get("loop.obs"))
+    return json.loads(str(state["loop.state"])), envs
 
 
 def agent_path(out: Path) -> Path:

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..core.config import DDPGConfig
 from .envs import evaluate, make_env
 from .loop import TrainResult, train_in_process
+from .options import check_train_arguments
 from .parallel import train_in_workers
 from .run_folder import PROGRESS_FIELDS
 
@@ -39,8 +40,9 @@ def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, se
     a second thread costs more in synchronisation than it gains, and fights the environment for
     the CPU (None leaves the library's setting).
     """
-    if workers < 1:
-        raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
+    check_train_arguments(steps, seed, seeds, out)  # steps >= 1, seeds >= 0 once each, out
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r}: use 1 (one process) or more (one process each).")
     out = None if out is None else Path(out)
     if seeds is not None and len(seeds) > 1 and workers > 1:
         return train_in_workers(env_id, config or DDPGConfig(), steps, [int(s) for s in seeds],

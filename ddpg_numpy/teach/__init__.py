@@ -11,7 +11,14 @@ self-check.
 from __future__ import annotations
 
 from .checkers import CHECKERS, check_all
-from .checking import MISTAKE_TOLERANCE, TOLERANCE, ExerciseFailed, ExerciseNotDone
+from .checking import (
+    MISTAKE_TOLERANCE,
+    REVEAL_AFTER,
+    TOLERANCE,
+    ExerciseFailed,
+    ExerciseNotDone,
+    reset_tries,
+)
 from .ex01_backprop import (
     check_linear_backward,
     check_numerical_gradient,
@@ -33,6 +40,7 @@ __all__ = [
     "ExerciseFailed",
     "ExerciseNotDone",
     "MISTAKE_TOLERANCE",
+    "REVEAL_AFTER",
     "TOLERANCE",
     "all_gradient_checks",
     "check_actor_gradient",
@@ -48,4 +56,5 @@ __all__ = [
     "check_soft_update",
     "check_tanh_backward",
     "ddpg_update_checks",
+    "reset_tries",
 ]

@@ -22,7 +22,7 @@ from .ex04_exploration_and_replay import check_ou_step, check_sample_batch
 __all__ = ["CHECKERS", "check_all"]
 
 
-CHECKERS: dict[str, Callable[..., bool]] = {
+CHECKERS: dict[str, Callable[..., bool | None]] = {
     "numerical_gradient": check_numerical_gradient,
     "linear_backward": check_linear_backward,
     "relu_backward": check_relu_backward,
@@ -40,5 +40,5 @@ CHECKERS: dict[str, Callable[..., bool]] = {
 def check_all(namespace: dict[str, Any]) -> dict[str, bool]:
     """Run the checker of every exercise function found in ``namespace`` (e.g. ``globals()`` or
     ``vars(module)``), never raising; returns {exercise: passed}. For grading scripts."""
-    return {name: checker(namespace[name], raise_on_fail=False)
+    return {name: bool(checker(namespace[name], raise_on_fail=False))
             for name, checker in CHECKERS.items() if callable(namespace.get(name))}

@@ -28,14 +28,14 @@ def _check_bellman_target(check: Checker, fn: Callable[..., Any]) -> None:
     for name, r, d, next_q, gamma in cases:
         expected = r + gamma * (1.0 - d) * next_q  # L12, as in DDPG.update
         got = check.call(fn, r.copy(), d.copy(), next_q.copy(), gamma,
-                         hint="terminated is a float array of 0.0/1.0: use (1.0 - terminated), "
-                              "not `not terminated` or ~terminated.")
+                         hint=("terminated is a float array of 0.0/1.0: `not terminated` and "
+                               "~terminated do not work on floats.", "Use (1.0 - terminated)."))
         check.same(f"y for {name}", got, expected, n=len(r), show=len(r) <= 3, mistakes=[
-            (r + gamma * next_q, "terminal transitions (terminated = 1) must not bootstrap — "
-                                 "there is no future after a true terminal state. Multiply "
-                                 "γQ′ by (1 − terminated)."),
-            (r + gamma * d * next_q, "you bootstrapped only the terminal transitions: the factor "
-                                     "is (1 − terminated), not terminated."),
+            (r + gamma * next_q, ("terminal transitions (terminated = 1) must not bootstrap — "
+                                  "there is no future after a true terminal state.",
+                                  "Multiply γQ′ by (1 − terminated).")),
+            (r + gamma * d * next_q, "you bootstrapped only the terminal transitions, the ones "
+                                     "that have no future."),
             (r + (1.0 - d) * next_q, "the future value is not discounted: multiply it by γ."),
             (gamma * (r + (1.0 - d) * next_q), "γ discounts only the future value Q′; the "
                                                "reward r_i is received now."),
@@ -46,9 +46,10 @@ def _check_bellman_target(check: Checker, fn: Callable[..., Any]) -> None:
         ], hint="y_i = r_i + γ (1 − terminated_i) Q′_i.")
 
 
-def check_bellman_target(student_fn: Callable[..., Any], raise_on_fail: bool = True) -> bool:
+def check_bellman_target(student_fn: Callable[..., Any], raise_on_fail: bool = True,
+                        hint: bool = False) -> bool | None:
     """Check ``bellman_target(rewards, terminated, next_q, gamma) -> y`` (L12)."""
-    return run_checker("bellman_target", _check_bellman_target, student_fn, raise_on_fail)
+    return run_checker("bellman_target", _check_bellman_target, student_fn, raise_on_fail, hint)
 
 
 def _check_critic_loss_and_grad(check: Checker, fn: Callable[..., Any]) -> None:
@@ -63,33 +64,35 @@ def _check_critic_loss_and_grad(check: Checker, fn: Callable[..., Any]) -> None:
         result = check.call(fn, q.copy(), y.copy())
         if not (isinstance(result, tuple | list) and len(result) == 2):
             check.fail("return two things: (loss, dL_dq).")
+        if np.ndim(result[0]) >= 1 and np.ndim(result[1]) == 0:
+            check.fail("the tuple is the wrong way round: return (loss, dL_dq), the loss first.")
         got_loss, got_grad = result
         broadcast = q - y  # (N, 1) − (N,) -> (N, N): the classic silent bug
         check.same(f"the loss for {name}", got_loss, loss, n=n, show=n <= 3, mistakes=[
-            (np.mean(broadcast**2), "q has shape (N, 1) and y (N,): q − y broadcasts into an "
-                                    "(N, N) matrix, and its mean is a different number — the "
-                                    "classic silent DDPG bug. Use q[:, 0] − y."),
+            (np.mean(broadcast**2), ("q has shape (N, 1) and y (N,): q − y broadcasts into an "
+                                     "(N, N) matrix, and its mean is a different number — the "
+                                     "classic silent DDPG bug.", "Use q[:, 0] − y.")),
             (np.sum(td**2), "L is the mean over the batch, (1/N) Σ_i, not the sum."),
         ], shape_hints={(n,): "The loss is one number: the mean over the batch.",
                         (n, 1): "The loss is one number: the mean over the batch."},
            hint="L = (1/N) Σ_i (y_i − Q_i)².")
         check.same(f"dL_dq for {name}", got_grad, grad, n=n, show=n <= 3, mistakes=[
-            (2.0 * td[:, None], "L is a mean, so each ∂L/∂Q_i carries a 1/N: 2(Q_i − y_i)/N."),
+            (2.0 * td[:, None], "L is a mean, so each ∂L/∂Q_i carries a 1/N."),
             (td[:, None] / n, "d/dQ (Q − y)² = 2(Q − y): the factor 2 is missing."),
-            (2.0 * (y[:, None] - q) / n, "the sign is flipped: ∂L/∂Q_i = 2(Q_i − y_i)/N, so "
-                                         "gradient descent moves Q toward y."),
-            (2.0 * broadcast / n, "q has shape (N, 1) and y (N,): q − y broadcasts into an "
-                                  "(N, N) matrix. Compute q[:, 0] − y, then reshape."),
+            (2.0 * (y[:, None] - q) / n, "the sign is flipped: gradient descent on L must move "
+                                         "Q toward y."),
+            (2.0 * broadcast / n, ("q has shape (N, 1) and y (N,): q − y broadcasts into an "
+                                   "(N, N) matrix.", "Compute q[:, 0] − y, then reshape.")),
         ], shape_hints={(n,): "The gradient has the shape of what it is the gradient of: q is "
                               "(N, 1), so dL_dq is (N, 1) too (add [:, None])."},
            hint="∂L/∂Q_i = 2(Q_i − y_i)/N, shape (N, 1) like q.")
 
 
-def check_critic_loss_and_grad(student_fn: Callable[..., Any],
-                               raise_on_fail: bool = True) -> bool:
+def check_critic_loss_and_grad(student_fn: Callable[..., Any], raise_on_fail: bool = True,
+                              hint: bool = False) -> bool | None:
     """Check ``critic_loss_and_grad(q, y) -> (loss, dL_dq)`` with q (N, 1), y (N,) (L13)."""
     return run_checker("critic_loss_and_grad", _check_critic_loss_and_grad, student_fn,
-                       raise_on_fail)
+                       raise_on_fail, hint)
 
 
 _PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -119,8 +122,9 @@ def _check_critic_action_gradient(check: Checker, fn: Callable[..., Any]) -> Non
                               f"[h1; a]), W3 {params['W3'].shape}.")
         check.same("∇_a Q", got, expected, n=n, mistakes=[
             (_manual_action_gradient(obs, actions, params, slice(0, act_dim)),
-             f"you used the first act_dim rows of W2, which multiply h1. Layer 2's input is "
-             f"[h1; a] with h1 first, so the action's rows are the last ones: W2[{h1}:]."),
+             ("you used the first act_dim rows of W2, which multiply h1. Layer 2's input is "
+              "[h1; a] with h1 first, so the action's rows are the last ones.",
+              f"Here: W2[{h1}:].")),
             (_manual_action_gradient(obs, actions, params, slice(h1, None), mask=False),
              "backpropagate through the second ReLU too: multiply by 1[z2 > 0]."),
             (expected / n, "∇_a Q is per sample: each Q_i depends only on its own a_i, so there "
@@ -135,8 +139,8 @@ def _check_critic_action_gradient(check: Checker, fn: Callable[..., Any]) -> Non
                 "rows of W2.")
 
 
-def check_critic_action_gradient(student_fn: Callable[..., Any],
-                                 raise_on_fail: bool = True) -> bool:
+def check_critic_action_gradient(student_fn: Callable[..., Any], raise_on_fail: bool = True,
+                                hint: bool = False) -> bool | None:
     """Check ``critic_action_gradient(obs, actions, params) -> dq_da`` (N, act_dim)."""
     return run_checker("critic_action_gradient", _check_critic_action_gradient, student_fn,
-                raise_on_fail)
+                       raise_on_fail, hint)

@@ -42,24 +42,30 @@ def _check_ou_step(check: Checker, fn: Callable[..., Any]) -> None:
                    "two calls with the same x and eps gave different results: use the given "
                    "eps (ε_t ~ N(0, I) is drawn outside, so the step can be checked), do not "
                    "draw your own noise.")
+        swapped_drift = sigma * (mu - x) * dt
         drift = theta * (mu - x) * dt
         noise_term = sigma * np.sqrt(dt) * eps
         check.same(f"x_next for {name}", first, expected, show=True, mistakes=[
             (x + drift + sigma * dt * eps, "the noise scales with √dt (a Brownian increment has "
                                            "variance dt), not with dt."),
-            (x + drift + sigma * eps, "scale the noise by √dt: σ·√dt·ε."),
-            (x - drift + noise_term, "the drift θ(μ − x)·dt pulls x back toward μ; yours, "
-                                     "θ(x − μ)·dt, pushes it away."),
+            (x + drift + sigma * eps, "the noise term is missing its √dt (a Brownian "
+                                      "increment over dt has variance dt)."),
+            (x + swapped_drift + theta * np.sqrt(dt) * eps,
+             "θ and σ are swapped: θ is the mean-reversion rate (it multiplies the drift), σ the "
+             "noise scale."),
+            (x - drift + noise_term, "the drift must pull x back toward μ; yours pushes it "
+                                     "away."),
             (x + theta * (mu - x) + noise_term, "multiply the drift θ(μ − x) by dt."),
-            (x - theta * x * dt + noise_term, "revert toward mu, not toward 0: θ(μ − x)·dt."),
+            (x - theta * x * dt + noise_term, "revert toward mu, not toward 0."),
             (drift + noise_term, "return the new state x + Δx, not only the increment Δx."),
             (x + drift + sigma**2 * np.sqrt(dt) * eps, "the noise scale is σ, not σ²."),
         ], hint="x_{t+1} = x_t + θ(μ − x_t)·dt + σ·√dt·ε_t.")
 
 
-def check_ou_step(student_fn: Callable[..., Any], raise_on_fail: bool = True) -> bool:
+def check_ou_step(student_fn: Callable[..., Any], raise_on_fail: bool = True,
+                 hint: bool = False) -> bool | None:
     """Check ``ou_step(x, eps, theta, sigma, dt, mu) -> x_next`` (L5, L8)."""
-    return run_checker("ou_step", _check_ou_step, student_fn, raise_on_fail)
+    return run_checker("ou_step", _check_ou_step, student_fn, raise_on_fail, hint)
 
 
 def _numbered_buffer(capacity: int, count: int) -> ReplayBuffer:
@@ -77,9 +83,13 @@ def _check_sample_batch(check: Checker, fn: Callable[..., Any]) -> None:
 
     def sample(buffer: ReplayBuffer, batch_size: int, seed: int) -> Batch:
         result = check.call(fn, buffer, batch_size, np.random.default_rng(seed))
-        if not (isinstance(result, tuple) and len(result) == 5):
-            check.fail("return Batch(obs, actions, rewards, next_obs, terminated).")
-        return Batch(*(check.array(f"batch.{f}", v) for f, v in zip(Batch._fields, result)))
+        if not isinstance(result, Batch):
+            plain = isinstance(result, tuple) and len(result) == 5
+            check.fail(("a plain tuple has no fields: DDPG.update reads batch.obs, "
+                        "batch.rewards, ... and would crash on it." if plain else
+                        f"you returned {type(result).__name__}, not a Batch.",
+                        "Return Batch(obs, actions, rewards, next_obs, terminated)."))
+        return Batch(*(check.array(f"batch.{f}", getattr(result, f)) for f in Batch._fields))
 
     batch = sample(partial, n, 0)
     for field, shape in zip(Batch._fields, ((n, 3), (n, 2), (n,), (n, 3), (n,))):
@@ -87,16 +97,17 @@ def _check_sample_batch(check: Checker, fn: Callable[..., Any]) -> None:
     check.passed()
     empty = int(np.sum(batch.rewards == 0))
     check.true(empty == 0,
-               f"{empty} of the {n} sampled transitions are empty slots (all zeros): only the "
-               f"first len(buffer) = buffer.size = {partial.size} of the {partial.capacity} rows "
-               "are filled. Draw indices from [0, buffer.size), not [0, buffer.capacity).")
+               (f"{empty} of the {n} sampled transitions are empty slots (all zeros): only the "
+                f"first len(buffer) = buffer.size = {partial.size} of the {partial.capacity} "
+                "rows are filled, and your indices reach beyond them.",
+                "Draw indices from [0, buffer.size), not [0, buffer.capacity)."))
     idx = batch.rewards - 1
     check.true(bool(np.all(batch.obs[:, 0] == idx) and np.all(batch.actions[:, 0] == idx)
                     and np.all(batch.next_obs[:, 0] == idx + 1)
                     and np.all(batch.terminated == (idx % 5 == 4))),
                "the fields of a sampled transition come from different rows (e.g. obs from one "
-               "transition, next_obs from another): draw one index array idx and use it for "
-               "every field (buffer.obs[idx], buffer.actions[idx], ...).")
+               "transition, next_obs from another): one transition is one row, the same index "
+               "in every field.")
     again = sample(partial, n, 0)
     check.true(all(np.array_equal(a, b) for a, b in zip(batch, again)),
                "two calls with identically seeded generators gave different batches: draw the "
@@ -107,8 +118,8 @@ def _check_sample_batch(check: Checker, fn: Callable[..., Any]) -> None:
             check.fail("you take the most recent transitions. Sample uniformly at random over "
                        "the whole buffer: breaking the correlation between consecutive "
                        "transitions is the point of replay.")
-        check.fail("your batch does not depend on rng: sample random indices, e.g. "
-                   "rng.integers(0, buffer.size, size=batch_size).")
+        check.fail(("your batch does not depend on rng: sample random indices with it.",
+                    "E.g. rng.integers(0, buffer.size, size=batch_size)."))
     check.passed()
 
     wrapped = _numbered_buffer(capacity=30, count=45)  # the ring wrapped: every row is valid
@@ -117,15 +128,24 @@ def _check_sample_batch(check: Checker, fn: Callable[..., Any]) -> None:
     counts = np.bincount((rows % wrapped.capacity).astype(int), minlength=wrapped.capacity)
     mean = draws * n / wrapped.capacity
     if np.all(counts[wrapped.position:] == 0):
-        check.fail(f"rows {wrapped.position}..{wrapped.capacity - 1} of a full buffer were never "
-                   "sampled. After the ring wraps around, all buffer.size rows hold valid "
-                   "transitions: sample from [0, buffer.size), not [0, buffer.position).")
+        check.fail((f"rows {wrapped.position}..{wrapped.capacity - 1} of a full buffer were "
+                    "never sampled. After the ring wraps around, all buffer.size rows hold "
+                    "valid transitions, also those from buffer.position on.",
+                    "Sample from [0, buffer.size), not [0, buffer.position)."))
+    never = np.flatnonzero(counts == 0)
+    if len(never) == 1 and never[0] in (0, wrapped.capacity - 1):
+        check.fail((f"row {never[0]} of a full buffer was never sampled in {draws} batches, "
+                    "every other row was: an off-by-one in your index range. rng.integers(low, "
+                    "high) draws from [low, high) — high itself is excluded.",
+                    "rng.integers(0, buffer.size) already reaches the last row, "
+                    "buffer.size − 1."))
     check.true(bool(np.all(np.abs(counts - mean) < 0.4 * mean)),
                f"over {draws} batches the {wrapped.capacity} rows of a full buffer were sampled "
                f"between {counts.min()} and {counts.max()} times (expected about {mean:.0f} "
                "each): sample every stored transition with the same probability.")
 
 
-def check_sample_batch(student_fn: Callable[..., Any], raise_on_fail: bool = True) -> bool:
+def check_sample_batch(student_fn: Callable[..., Any], raise_on_fail: bool = True,
+                      hint: bool = False) -> bool | None:
     """Check ``sample_batch(buffer, batch_size, rng) -> Batch`` (L11)."""
-    return run_checker("sample_batch", _check_sample_batch, student_fn, raise_on_fail)
+    return run_checker("sample_batch", _check_sample_batch, student_fn, raise_on_fail, hint)

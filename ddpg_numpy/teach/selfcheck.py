@@ -6,16 +6,18 @@ All checks run in float64 on small random problems with a fixed seed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
 
 from ..core.agent import DDPG
-from ..core.config import DDPGConfig
+from ..core.config import DDPGConfig, TD3Config
 from ..core.gradcheck import CheckResult, check_gradient, numerical_vjp, relative_error
 from ..core.networks import Actor, Critic
 from ..core.nn import MLP, Linear, ReLU, Tanh
 from ..core.replay import Batch
+from ..core.td3 import TD3
 
 
 def _layer_checks(rng: np.random.Generator) -> list[CheckResult]:
@@ -122,9 +124,59 @@ def ddpg_update_checks(seed: int = 0) -> list[CheckResult]:
     ]
 
 
+def td3_update_checks(seed: int = 1) -> list[CheckResult]:
+    """The gradients one ``TD3.update`` hands to Adam (all three switches on, d = 1 so the actor
+    moves), against finite differences of each critic's L_j(θ_j) = mean (y − Q_j(s, a))² (T10)
+    and of −J(θ^μ) = −mean Q₁(s, μ(s)) (T12). y is recomputed here from the formulas of T8 and
+    T9, with the same smoothing-noise draws, so a wrong target (max for min, noise unclipped or
+    unscaled, ã outside the bounds) fails the critics' checks.
+
+    Central differences are wrong across a ReLU kink: seed 0 puts a pre-activation within
+    h = 1e-6 of 0 (the actor's check: 5.5e-4 at h = 1e-6, 4.7e-10 at h = 1e-7); 1 of seeds
+    0–299 does so here, as for ``ddpg_update_checks`` (seed 105)."""
+    rng = np.random.default_rng(seed)
+    cfg = TD3Config(hidden=(8, 6), dtype="float64", gamma=0.9, target_noise=0.6,
+                    target_noise_clip=0.4, policy_delay=1)
+    agent = TD3(3, 2, [-1.0, -2.0], [2.0, 1.0], cfg, seed=seed)
+    for net in (agent.critic, agent.critic2, agent.actor, agent.actor_target):
+        net.theta[...] = rng.uniform(-0.5, 0.5, net.theta.shape)  # away from the tiny init
+    for target, online in ((agent.critic_target, agent.critic),
+                           (agent.critic2_target, agent.critic2)):  # Q′₁ ≠ Q′₂: min picks both
+        target.theta[...] = online.theta + 0.3 * rng.normal(size=online.theta.shape)
+    n = 16
+    batch = Batch(rng.normal(size=(n, 3)), rng.uniform(-1, 1, (n, 2)), rng.normal(size=n),
+                  rng.normal(size=(n, 3)), (rng.random(n) < 0.3).astype(float))
+    before = copy.deepcopy(agent)  # the same generators: the same smoothing noise
+    noise = before.target_noise(n)  # T8
+    smoothed = np.clip(before.actor_target(batch.next_obs) + noise, before.action_low,
+                       before.action_high)
+    y = batch.rewards + cfg.gamma * (1 - batch.terminated) * np.minimum(
+        before.critic_target(batch.next_obs, smoothed),
+        before.critic2_target(batch.next_obs, smoothed))  # T9
+    for optimizer in (agent.critic_optimizer, agent.critic2_optimizer, agent.actor_optimizer):
+        optimizer.step = lambda: None  # type: ignore  # keep θ and the gradients in .grad
+    agent.update(batch)
+
+    def critic_loss(critic: Critic) -> Callable[[], float]:
+        return lambda: float(np.mean((y - critic(batch.obs, batch.actions)) ** 2))
+
+    def minus_actor_objective() -> float:
+        return -float(np.mean(agent.critic(batch.obs, agent.actor(batch.obs))))
+
+    return [
+        check_gradient("TD3 T10 critic Q1 ∂L₁/∂θ₁, y = min_j Q′_j(s′, ã)",
+                       agent.critic.grad.copy(), critic_loss(agent.critic), agent.critic.theta),
+        check_gradient("TD3 T10 critic Q2 ∂L₂/∂θ₂, the same y", agent.critic2.grad.copy(),
+                       critic_loss(agent.critic2), agent.critic2.theta),
+        check_gradient("TD3 T12 actor ∂(−J)/∂θ^μ through Q1 only", agent.actor.grad.copy(),
+                       minus_actor_objective, agent.actor.theta),
+    ]
+
+
 CHECK_GROUPS: dict[str, Callable[[np.random.Generator], list[CheckResult]]] = {
     "layers": _layer_checks, "mlp": _mlp_checks, "networks": _network_checks,
     "ddpg": lambda rng: ddpg_update_checks(int(rng.integers(1000))),
+    "td3": lambda rng: td3_update_checks(int(rng.integers(1000))),
 }
 
 
