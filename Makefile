@@ -6,7 +6,6 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 RUN    ?= runs/demo
 EPISODES ?= 50
-TRUTH  := checkpoints/pendulum_optimal.npz
 # One BLAS thread: the networks are small and the environment needs the other core.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
@@ -22,47 +21,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,notebooks,mujoco]"
 	touch $@
 
-# The optimal controller (dynamic programming, $(TRUTH)) on the same evaluation starts as a
-# printed return: `python -c "$(OPTIMUM_PY)" N` for the first N starts, or RUN_FOLDER for the
-# starts of that run's own evaluations (its config.json).
-OPTIMUM_PY = import json, sys; from pathlib import Path; \
-from ddpg_numpy.pendulum import load_ground_truth; \
-arg = sys.argv[1]; n = int(arg) if arg.isdigit() else \
-json.loads((Path(arg) / 'config.json').read_text())['config']['eval_episodes']; \
-returns = load_ground_truth('$(TRUTH)').eval_returns; \
-print(f'  optimum on these {n} starts (DP): {returns[:n].mean():.1f}' if n <= len(returns) else \
-f'  (the optimum is known for the first {len(returns)} evaluation starts only)')
-# The learning curve with the optimum on the run's evaluation starts drawn as a dashed line.
-CURVE_PY = import json; from pathlib import Path; \
-from ddpg_numpy.pendulum import load_ground_truth; from ddpg_numpy.plots import plot_runs, save_figure; \
-n = json.loads(Path('$(RUN)/config.json').read_text())['config']['eval_episodes']; \
-optimum = load_ground_truth('$(TRUTH)').eval_returns[:n].mean(); \
-fig = plot_runs(['$(RUN)'], labels=['DDPG, preset'], \
-reference_lines={f'optimal (DP) on these {n} starts, {optimum:.1f}': optimum}); \
-print('wrote', save_figure(fig, 'figures/demo_learning_curve.png'))
-# The evaluation start farthest from upright (largest |θ|), so that the GIF shows a swing-up:
-# prints its reset seed, its θ and the optimum's return from it.
-HANGING_PY = import numpy as np; from ddpg_numpy.pendulum import angle_normalize, load_ground_truth; \
-truth = load_ground_truth('$(TRUTH)'); theta = angle_normalize(truth.eval_starts[:$(EPISODES), 0]); \
-i = int(np.argmax(np.abs(theta))); \
-print(truth.eval_seed_base + i, f'{theta[i]:+.2f}', f'{truth.eval_returns[i]:.1f}')
-
 # Trains (or resumes an interrupted demo run), then evaluates on $(EPISODES) fixed starts and
-# draws the learning curve and a GIF; every return is printed next to the optimum on its starts.
+# draws the learning curve and a GIF. For Pendulum-v1 the command line prints every return next
+# to the optimum on the same starts, draws the optimum on the curve and starts the GIF from the
+# evaluation start hanging lowest (a swing-up), all from checkpoints/pendulum_optimal.npz.
 demo: setup
 	if [ -f $(RUN)/checkpoint.npz ]; then \
 	  $(PY) -m ddpg_numpy train --out $(RUN) --resume; \
 	else \
 	  $(PY) -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out $(RUN); \
 	fi
-	@$(PY) -c "$(OPTIMUM_PY)" $(RUN)
 	$(PY) -m ddpg_numpy evaluate $(RUN)/agent.npz --episodes $(EPISODES)
-	@$(PY) -c "$(OPTIMUM_PY)" $(EPISODES)
-	@$(PY) -c "$(CURVE_PY)"
-	@set -- $$($(PY) -c "$(HANGING_PY)"); \
-	echo "GIF: from the evaluation start farthest from upright, reset(seed=$$1), θ = $$2 rad;"; \
-	echo "  the optimum's return from it (DP): $$3; DDPG's is written under the last frame"; \
-	$(PY) -m ddpg_numpy render $(RUN)/agent.npz --seed $$1 --gif figures/demo_pendulum.gif
+	$(PY) -m ddpg_numpy plot $(RUN) --out figures/demo_learning_curve.png
+	$(PY) -m ddpg_numpy render $(RUN)/agent.npz --gif figures/demo_pendulum.gif
 
 lint: setup
 	$(PY) -m ruff check .

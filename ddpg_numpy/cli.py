@@ -16,129 +16,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .cli_parser import build_parser
 from .lab import options
 from .lab.envs import EVAL_SEED_BASE
-from .lab.options import OneLineParser, whole
 
-EXAMPLES = """examples:
-  python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
-  python -m ddpg_numpy train --env Pendulum-v1 --seeds 0-4 --out runs/five-seeds
-  python -m ddpg_numpy train --seeds 0-4 --workers 2 --out runs/five   # on two CPU cores
-  python -m ddpg_numpy train --out runs/pendulum --resume      # continue an interrupted run
-  python -m ddpg_numpy evaluate runs/pendulum/agent.npz --episodes 50
-  python -m ddpg_numpy render runs/pendulum/agent.npz --gif pendulum.gif
-  python -m ddpg_numpy plot runs/pendulum runs/five-seeds --out curves.png
-  python -m ddpg_numpy gradcheck
-"""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="ddpg-numpy", description="DDPG from scratch in NumPy: train, evaluate, look.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("train", help="train a DDPG agent on a gymnasium environment",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    # None = not given: --resume refuses flags that disagree with the saved run.
-    p.add_argument("--env", default=None,
-                   help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
-    p.add_argument("--steps", type=whole(1), default=None,
-                   help="environment steps (default 20000; with --resume: the run's own)")
-    p.add_argument("--seed", type=whole(0), default=None,
-                   help="random seed of a single run (default 0)")
-    p.add_argument("--seeds", type=options.parse_seeds, default=None,
-                   help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
-    p.add_argument("--workers", type=whole(1), default=None,
-                   help="with --seeds: split the seeds over this many processes, one per CPU "
-                        "core (same numbers; default 1: all in this process)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="run folder for config.json, progress.csv and checkpoints")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its last checkpoint, with its config")
-    p.add_argument("--paper", action="store_true",
-                   help="use the paper's hyperparameters instead of the environment's preset")
-    p.add_argument("--set", dest="overrides", type=options.parse_override, action="append",
-                   default=[], metavar="NAME=VALUE",
-                   help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    p = sub.add_parser("evaluate", help="mean return of a saved agent (no exploration noise)")
-    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
-    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
-    p.add_argument("--episodes", type=whole(1), default=50,
-                   help="episodes from the fixed evaluation start states (default 50)")
-
-    p = sub.add_parser("render", help="write a GIF of a saved agent acting")
-    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
-    p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
-    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
-    p.add_argument("--seed", type=whole(0), default=EVAL_SEED_BASE,
-                   help=f"start state: env.reset(seed=...) (default {EVAL_SEED_BASE}: the first "
-                        "evaluation start)")
-    p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
-
-    p = sub.add_parser("plot", help="plot learning curves of run folders")
-    p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
-    p.add_argument("--out", type=Path, default=None,
-                   help="image file, e.g. curves.png (default: learning_curves.png in the first "
-                        "run folder)")
-
-    p = sub.add_parser("figures", help="regenerate the committed figures")
-    p.add_argument("--out", type=Path, default=Path("figures"), help="folder (default figures/)")
-    p.add_argument("--checkpoints", type=Path, default=None,
-                   help="folder with pendulum/ and pendulum_optimal.npz "
-                        "(default: the repository's checkpoints/)")
-
-    sub.add_parser("gradcheck", help="check every backward pass against finite differences",
-                   description="Compare every hand-written backward pass (Linear, ReLU, Tanh, "
-                   "MLP, critic, ∇aQ, actor update) with central finite differences in float64. "
-                   "Prints one line per check; exit code 0 if all pass, 1 if any fails.")
-
-    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine",
-                       description="Time DDPG updates (L12–L15) on random data, the float32 "
-                       "fast path and the plain code, and print updates per second.")
-    p.add_argument("--hidden", type=whole(1), nargs="+", default=[400, 300],
-                   help="units per hidden layer (default 400 300, the paper's)")
-    p.add_argument("--batch", type=whole(1), default=256, help="minibatch size N (default 256)")
-    p.add_argument("--obs-dim", type=whole(1), default=17,
-                   help="observation size (default 17, HalfCheetah's)")
-    p.add_argument("--act-dim", type=whole(1), default=6,
-                   help="action size (default 6, HalfCheetah's)")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
-                   help="float32 runs the fast path (default float32)")
-    p.add_argument("--repeats", type=whole(1), default=5,
-                   help="timed repeats; the median is reported (default 5)")
-    add_pendulum_optimum_parser(sub)
-    return parser
-
-
-def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
-    from .pendulum import (
-        DEFAULT_GAMMA_CRITIC,
-        DEFAULT_N_THETA,
-        DEFAULT_N_THETADOT,
-        DEFAULT_N_TORQUES,
-    )
-
-    p = sub.add_parser("pendulum-optimum",
-                       help="solve Pendulum-v1 by dynamic programming: the ground-truth file")
-    p.add_argument("--out", type=Path, default=Path("checkpoints/pendulum_optimal.npz"),
-                   help="file to write (default checkpoints/pendulum_optimal.npz)")
-    p.add_argument("--n-theta", type=whole(2), default=DEFAULT_N_THETA,
-                   help=f"θ grid points, even (default {DEFAULT_N_THETA})")
-    p.add_argument("--n-thetadot", type=whole(2), default=DEFAULT_N_THETADOT,
-                   help=f"θ̇ grid points, odd (default {DEFAULT_N_THETADOT})")
-    p.add_argument("--n-torques", type=whole(1), default=DEFAULT_N_TORQUES,
-                   help=f"torques the DP chooses from (default {DEFAULT_N_TORQUES})")
-    p.add_argument("--gamma", type=float, default=DEFAULT_GAMMA_CRITIC,
-                   help="discount of the extra infinite-horizon solution (0 to skip)")
-    p.add_argument("--n-eval", type=whole(1), default=50,
-                   help="evaluation start states reset(seed=SEED_BASE + i) (default 50)")
-    p.add_argument("--seed-base", type=whole(0), default=EVAL_SEED_BASE,
-                   help=f"seed of the first evaluation start (default {EVAL_SEED_BASE})")
-    p.add_argument("--n-random", type=int, default=10_000,
-                   help="stratified random starts, the square of an even number (default 10000)")
+__all__ = ["build_parser", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,9 +86,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not last:
         print(f"no evaluation yet: the first is at step {result.agent.config.eval_every} "
               "(eval_every); train longer (--steps) to see one")
+    if last:
+        _print_optimum(result.agent.env_id, result.agent.config.eval_episodes)
     if args.out:
         print(f"run folder: {args.out}  (plot it: python -m ddpg_numpy plot {args.out})")
     return 0
+
+
+def _print_optimum(env_id: str | None, episodes: int) -> None:
+    """For Pendulum-v1: the optimal controller's return on the same starts, beside an agent's."""
+    from .pendulum.reference import ENV_ID, optimum_on_evaluation_starts
+
+    optimum = optimum_on_evaluation_starts(episodes) if env_id == ENV_ID else None
+    if optimum is not None:
+        print(f"optimum on these {episodes} start states (dynamic programming): {optimum:.1f}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -221,17 +114,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for seed, r in zip(agent.seeds, returns):
         print(f"{env_id} seed {seed}: mean return {r.mean():.1f} ± {r.std():.1f} over "
               f"{args.episodes} fixed start states (min {r.min():.1f}, max {r.max():.1f})")
+    _print_optimum(env_id, args.episodes)
     return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .core.td3 import load_agent
+    from .pendulum.reference import ENV_ID, hanging_evaluation_start
     from .plots import save_rollout_gif
 
     options.check_can_write(args.gif, "the GIF", "--gif", folder=False, example="agent.gif")
     agent = load_agent(args.checkpoint)
-    path = save_rollout_gif(agent, _env_of(args, agent), args.gif, seed=args.seed,
-                            steps=args.steps)
+    env_id, seed = _env_of(args, agent), args.seed
+    if seed is None:
+        seed = EVAL_SEED_BASE
+        hanging = hanging_evaluation_start() if env_id == ENV_ID else None
+        if hanging is not None:
+            seed, theta, optimum = hanging
+            print(f"from the evaluation start hanging lowest: reset(seed={seed}), θ = "
+                  f"{theta:+.2f} rad; the optimum's return from it (dynamic programming): "
+                  f"{optimum:.1f}")
+    path = save_rollout_gif(agent, env_id, args.gif, seed=seed, steps=args.steps)
     print(f"wrote {path}")
     return 0
 
@@ -241,11 +144,26 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     out = args.out or args.runs[0] / "learning_curves.png"  # never the current folder unasked
     options.check_can_write(out, "the plot", "--out", folder=False)
-    fig = plot_runs(args.runs)
+    fig = plot_runs(args.runs, reference_lines=_optimum_line(args.runs))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120, bbox_inches="tight")
     print(f"wrote {out}")
     return 0
+
+
+def _optimum_line(runs: list[Path]) -> dict[str, float] | None:
+    """The optimum as a reference line when every run is Pendulum-v1 on the same starts."""
+    from .lab.run_folder import read_config_json
+    from .pendulum.reference import ENV_ID, optimum_on_evaluation_starts
+
+    configs = [read_config_json(run) or {} for run in runs]
+    episodes = {c.get("config", {}).get("eval_episodes") for c in configs}
+    if any(c.get("env_id") != ENV_ID for c in configs) or len(episodes) != 1:
+        return None
+    n = episodes.pop()
+    optimum = optimum_on_evaluation_starts(n) if isinstance(n, int) else None
+    return None if optimum is None else {f"optimum (DP) on these {n} starts: {optimum:.1f}":
+                                         optimum}
 
 
 def cmd_figures(args: argparse.Namespace) -> int:

@@ -29,7 +29,6 @@ from .lab.run_folder import read_config_json
 from .pendulum import (
     GroundTruth,
     PendulumSolution,
-    angle_normalize,
     evaluation_starts,
     load_ground_truth,
     observation_to_state,
@@ -38,6 +37,7 @@ from .pendulum import (
     solve,
     to_observation,
 )
+from .pendulum.reference import swing_up_start
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINTS = REPO_ROOT / "checkpoints"
@@ -113,11 +113,6 @@ def optimal_eval_return(truth: GroundTruth, episodes: int) -> float:
     if episodes <= len(truth.eval_returns):
         return float(truth.eval_returns[:episodes].mean())
     return float(optimal_return(evaluation_starts(episodes), truth.episode).mean())
-
-
-def swing_up_start(starts: np.ndarray) -> int:
-    """Index of the start state hanging lowest (|θ| nearest π): the most telling swing-up."""
-    return int(np.argmax(np.abs(angle_normalize(starts[:, 0]))))
 
 
 # --------------------------------------------------------------------------------------------

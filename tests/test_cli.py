@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +104,45 @@ def test_plot_and_render(tmp_path, capsys):
     assert (tmp_path / "a.gif").read_bytes()[:6] in (b"GIF89a", b"GIF87a")
 
 
+def test_pendulum_returns_stand_beside_the_optimum_on_the_same_starts(tmp_path, capsys,
+                                                                      monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from ddpg_numpy import plots
+    from ddpg_numpy.pendulum import load_ground_truth
+
+    truth = load_ground_truth(Path(__file__).resolve().parents[1] / "checkpoints"
+                              / "pendulum_optimal.npz")
+    out = tmp_path / "run"
+    assert main(["train", "--steps", "400", "--out", str(out), *FAST]) == 0
+    on_two = f"optimum on these 2 start states (dynamic programming): " \
+             f"{truth.eval_returns[:2].mean():.1f}"
+    assert on_two in capsys.readouterr().out
+    assert main(["evaluate", str(out / "agent.npz"), "--episodes", "3"]) == 0
+    assert f"optimum on these 3 start states (dynamic programming): " \
+           f"{truth.eval_returns[:3].mean():.1f}" in capsys.readouterr().out
+
+    drawn = {}
+    real_plot_runs = plots.plot_runs
+
+    def plot_runs(runs, **kwargs):
+        drawn.update(kwargs.get("reference_lines") or {})
+        return real_plot_runs(runs, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_runs", plot_runs)
+    assert main(["plot", str(out), "--out", str(tmp_path / "c.png")]) == 0
+    assert list(drawn.values()) == [truth.eval_returns[:2].mean()]  # the run's own 2 starts
+    plt.close("all")
+
+    hanging = int(abs((truth.eval_starts[:, 0] + 3.141592653589793) % 6.283185307179586
+                      - 3.141592653589793).argmax())
+    assert main(["render", str(out / "agent.npz"), "--gif", str(tmp_path / "a.gif"),
+                 "--steps", "2"]) == 0
+    said = capsys.readouterr().out
+    assert f"reset(seed={truth.eval_seed_base + hanging})" in said
+    assert f"{truth.eval_returns[hanging]:.1f}" in said
+
+
 def test_plot_of_a_folder_without_a_run_is_explained(tmp_path, capsys):
     assert main(["plot", str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
     assert "progress.csv" in capsys.readouterr().err
@@ -119,7 +159,7 @@ def test_bench_gradcheck_and_render_explain_their_options():
             assert "default" in action.help, f"bench {action.option_strings}: say the default"
     assert "finite differences" in subcommand("gradcheck").format_help()
     seed = next(a for a in subcommand("render")._actions if "--seed" in a.option_strings)
-    assert f"default {seed.default}" in seed.help
+    assert "default: for Pendulum-v1 the evaluation start hanging lowest" in seed.help
 
 
 def test_plot_without_out_writes_into_the_run_folder_not_here(tmp_path, monkeypatch, capsys):

@@ -129,6 +129,8 @@ def test_core_imports_only_numpy_the_standard_library_and_itself(name):
 def test_nothing_imports_the_command_line():
     importers = {m for m, targets in INTERNAL.items() if "ddpg_numpy.cli" in targets}
     assert importers <= {"ddpg_numpy.__main__"}, f"{importers} import ddpg_numpy.cli"
+    importers = {m for m, targets in INTERNAL.items() if "ddpg_numpy.cli_parser" in targets}
+    assert importers <= {"ddpg_numpy.cli"}, f"{importers} import the command line's parser"
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
         assert "ddpg_numpy.cli" not in imports_of("benchmarks", script, set(GRAPH)), script.name
 

@@ -10,7 +10,8 @@ One concept per module:
   start states it is measured on;
 * ``truth``: the cache ``checkpoints/pendulum_optimal.npz`` (``GroundTruth``,
   ``build_ground_truth``, ``save_ground_truth``, ``load_ground_truth``), made by
-  ``python -m ddpg_numpy pendulum-optimum``.
+  ``python -m ddpg_numpy pendulum-optimum``;
+* ``reference``: the optimum beside an agent's numbers (same starts) and the swing-up start.
 
 Importing the package imports neither matplotlib nor gymnasium (``evaluation_starts`` imports
 gymnasium when it is called).
@@ -33,6 +34,12 @@ from .dynamics import (
     to_observation,
 )
 from .grid import interpolate, theta_axis, thetadot_axis
+from .reference import (
+    hanging_evaluation_start,
+    optimum_on_evaluation_starts,
+    shipped_truth,
+    swing_up_start,
+)
 from .rollouts import (
     Trajectories,
     expected_start_value,
@@ -90,4 +97,8 @@ __all__ = [
     "theta_axis",
     "thetadot_axis",
     "to_observation",
+    "hanging_evaluation_start",
+    "optimum_on_evaluation_starts",
+    "shipped_truth",
+    "swing_up_start",
 ]

@@ -1,0 +1,131 @@
+"""The command line's arguments: every command, its options and their help (see cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .lab import options
+from .lab.envs import EVAL_SEED_BASE
+from .lab.options import OneLineParser, whole
+
+EXAMPLES = """examples:
+  python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
+  python -m ddpg_numpy train --env Pendulum-v1 --seeds 0-4 --out runs/five-seeds
+  python -m ddpg_numpy train --seeds 0-4 --workers 2 --out runs/five   # on two CPU cores
+  python -m ddpg_numpy train --out runs/pendulum --resume      # continue an interrupted run
+  python -m ddpg_numpy evaluate runs/pendulum/agent.npz --episodes 50
+  python -m ddpg_numpy render runs/pendulum/agent.npz --gif pendulum.gif
+  python -m ddpg_numpy plot runs/pendulum runs/five-seeds --out curves.png
+  python -m ddpg_numpy gradcheck
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="ddpg-numpy", description="DDPG from scratch in NumPy: train, evaluate, look.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a DDPG agent on a gymnasium environment",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # None = not given: --resume refuses flags that disagree with the saved run.
+    p.add_argument("--env", default=None,
+                   help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
+    p.add_argument("--steps", type=whole(1), default=None,
+                   help="environment steps (default 20000; with --resume: the run's own)")
+    p.add_argument("--seed", type=whole(0), default=None,
+                   help="random seed of a single run (default 0)")
+    p.add_argument("--seeds", type=options.parse_seeds, default=None,
+                   help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
+    p.add_argument("--workers", type=whole(1), default=None,
+                   help="with --seeds: split the seeds over this many processes, one per CPU "
+                        "core (same numbers; default 1: all in this process)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="run folder for config.json, progress.csv and checkpoints")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint, with its config")
+    p.add_argument("--paper", action="store_true",
+                   help="use the paper's hyperparameters instead of the environment's preset")
+    p.add_argument("--set", dest="overrides", type=options.parse_override, action="append",
+                   default=[], metavar="NAME=VALUE",
+                   help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("evaluate", help="mean return of a saved agent (no exploration noise)")
+    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
+    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("--episodes", type=whole(1), default=50,
+                   help="episodes from the fixed evaluation start states (default 50)")
+
+    p = sub.add_parser("render", help="write a GIF of a saved agent acting")
+    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
+    p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
+    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("--seed", type=whole(0), default=None,
+                   help=f"start state: env.reset(seed=...) (default: for Pendulum-v1 the "
+                        f"evaluation start hanging lowest, a swing-up; otherwise {EVAL_SEED_BASE}, "
+                        "the first evaluation start)")
+    p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
+
+    p = sub.add_parser("plot", help="plot learning curves of run folders")
+    p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
+    p.add_argument("--out", type=Path, default=None,
+                   help="image file, e.g. curves.png (default: learning_curves.png in the first "
+                        "run folder)")
+
+    p = sub.add_parser("figures", help="regenerate the committed figures")
+    p.add_argument("--out", type=Path, default=Path("figures"), help="folder (default figures/)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="folder with pendulum/ and pendulum_optimal.npz "
+                        "(default: the repository's checkpoints/)")
+
+    sub.add_parser("gradcheck", help="check every backward pass against finite differences",
+                   description="Compare every hand-written backward pass (Linear, ReLU, Tanh, "
+                   "MLP, critic, ∇aQ, actor update) with central finite differences in float64. "
+                   "Prints one line per check; exit code 0 if all pass, 1 if any fails.")
+
+    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine",
+                       description="Time DDPG updates (L12–L15) on random data, the float32 "
+                       "fast path and the plain code, and print updates per second.")
+    p.add_argument("--hidden", type=whole(1), nargs="+", default=[400, 300],
+                   help="units per hidden layer (default 400 300, the paper's)")
+    p.add_argument("--batch", type=whole(1), default=256, help="minibatch size N (default 256)")
+    p.add_argument("--obs-dim", type=whole(1), default=17,
+                   help="observation size (default 17, HalfCheetah's)")
+    p.add_argument("--act-dim", type=whole(1), default=6,
+                   help="action size (default 6, HalfCheetah's)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float32 runs the fast path (default float32)")
+    p.add_argument("--repeats", type=whole(1), default=5,
+                   help="timed repeats; the median is reported (default 5)")
+    add_pendulum_optimum_parser(sub)
+    return parser
+
+
+def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
+    from .pendulum import (
+        DEFAULT_GAMMA_CRITIC,
+        DEFAULT_N_THETA,
+        DEFAULT_N_THETADOT,
+        DEFAULT_N_TORQUES,
+    )
+
+    p = sub.add_parser("pendulum-optimum",
+                       help="solve Pendulum-v1 by dynamic programming: the ground-truth file")
+    p.add_argument("--out", type=Path, default=Path("checkpoints/pendulum_optimal.npz"),
+                   help="file to write (default checkpoints/pendulum_optimal.npz)")
+    p.add_argument("--n-theta", type=whole(2), default=DEFAULT_N_THETA,
+                   help=f"θ grid points, even (default {DEFAULT_N_THETA})")
+    p.add_argument("--n-thetadot", type=whole(2), default=DEFAULT_N_THETADOT,
+                   help=f"θ̇ grid points, odd (default {DEFAULT_N_THETADOT})")
+    p.add_argument("--n-torques", type=whole(1), default=DEFAULT_N_TORQUES,
+                   help=f"torques the DP chooses from (default {DEFAULT_N_TORQUES})")
+    p.add_argument("--gamma", type=float, default=DEFAULT_GAMMA_CRITIC,
+                   help="discount of the extra infinite-horizon solution (0 to skip)")
+    p.add_argument("--n-eval", type=whole(1), default=50,
+                   help="evaluation start states reset(seed=SEED_BASE + i) (default 50)")
+    p.add_argument("--seed-base", type=whole(0), default=EVAL_SEED_BASE,
+                   help=f"seed of the first evaluation start (default {EVAL_SEED_BASE})")
+    p.add_argument("--n-random", type=int, default=10_000,
+                   help="stratified random starts, the square of an even number (default 10000)")
