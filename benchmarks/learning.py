@@ -1,6 +1,10 @@
 """How well the Pendulum-v1 preset learns: 5 seeds against the targets of the project.
 
     python benchmarks/learning.py [--seeds 0-4] [--steps 20000] [--out runs/learning]
+    python benchmarks/learning.py --algo td3 --seeds 0-9 --solo-steps 0 --workers 2
+
+``--algo td3`` runs TD3's Pendulum-v1 preset (``TD3Config.preset``) against the same targets;
+``--workers 2`` trains the seeds in two processes (the same numbers, on two cores).
 
 Evaluation = the deterministic policy μ(s) on the same 50 fixed start states
 (``env.reset(seed=10_000 + i)``, i < 50) every 1,000 environment steps, for every seed.
@@ -39,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from ddpg_numpy import DDPGConfig, train  # noqa: E402
+from ddpg_numpy import DDPGConfig, TD3Config, train  # noqa: E402
 from ddpg_numpy.lab.options import parse_override, parse_seeds  # noqa: E402
 from ddpg_numpy.lab.run_folder import read_progress, read_timing  # noqa: E402
 
@@ -52,11 +56,17 @@ MAX_MEDIAN_SECONDS = 10.0  # median wall-clock training time to first reach SOLV
 OPTIMAL_FILE = ROOT / "checkpoints" / "pendulum_optimal.npz"
 
 
-def benchmark_config(**overrides: object) -> DDPGConfig:
-    """The preset (with optional overrides), evaluated on 50 fixed start states every 1,000
-    steps, without checkpoints."""
-    return DDPGConfig.preset(ENV_ID, **overrides).replace(
-        eval_episodes=50, eval_every=1000, checkpoint_every=10**9, checkpoint_replay=False)
+CONFIGS: dict[str, type[DDPGConfig]] = {"ddpg": DDPGConfig, "td3": TD3Config}
+
+
+def benchmark_config(algo: str = "ddpg", **overrides: object) -> DDPGConfig:
+    """The preset of ``algo`` (with optional overrides), evaluated on 50 fixed start states
+    (unless ``eval_episodes`` is overridden: quick checks) every 1,000 steps, without
+    checkpoints."""
+    episodes = overrides.pop("eval_episodes", 50)
+    return CONFIGS[algo].preset(ENV_ID, **overrides).replace(
+        eval_episodes=episodes, eval_every=1000, checkpoint_every=10**9,
+        checkpoint_replay=False)
 
 
 def curves_of(rows: list[dict[str, float]], seeds: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +172,7 @@ def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
     return "\n".join(lines), all(ok for ok, _ in checks)
 
 
-def plot_curves(run: Path, path: Path, label: str = "preset") -> None:
+def plot_curves(run: Path, path: Path, label: str = "preset", algo: str = "ddpg") -> None:
     """All seeds' learning curves with their median and interquartile range: the whole run,
     and the same zoomed in on the targets (where a collapse below −200 would show)."""
     import matplotlib
@@ -181,7 +191,7 @@ def plot_curves(run: Path, path: Path, label: str = "preset") -> None:
         fig, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
     for ax, title in ((whole, "the whole run"), (zoom, "zoomed in on the targets")):
         plot_runs([run], labels=[label], companions=False, axes=[ax],
-                  reference_lines=lines, title=f"DDPG on {ENV_ID}: {title}")
+                  reference_lines=lines, title=f"{algo.upper()} on {ENV_ID}: {title}")
         ax.set_ylabel("mean return over 50 fixed start states")
     zoom.set_ylim(-260, -125)
     zoom.get_legend().remove()
@@ -203,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the learning curves (default: in --out; the "
                              "committed figure is figures/pendulum_learning_curves.png, drawn "
                              "by `python -m ddpg_numpy figures` from the same runs)")
+    parser.add_argument("--algo", choices=sorted(CONFIGS), default="ddpg",
+                        help="ddpg (default) or td3: whose Pendulum-v1 preset to run")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for the seeds of the stacked run (default 1)")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append",
                         default=[], metavar="NAME=VALUE",
                         help="try a change to the preset, e.g. --set noise=ou (repeatable)")
@@ -212,16 +226,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--steps must be a multiple of 1000 and at least {ALL_SEEDS_BY}")
     overrides = dict(args.overrides)
     try:
-        cfg = benchmark_config(**overrides)
+        cfg = benchmark_config(args.algo, **dict(overrides))
     except (TypeError, ValueError) as e:
-        parser.error(f"--set: {e} (fields: see DDPGConfig in ddpg_numpy/config.py)")
+        parser.error(f"--set: {e} (fields: see DDPGConfig and TD3Config in "
+                     "ddpg_numpy/core/config.py)")
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
     load_before = os.getloadavg()
 
     tick = time.perf_counter()
-    train(ENV_ID, cfg, args.steps, seeds=args.seeds, out=args.out / "stacked", progress=False)
+    train(ENV_ID, cfg, args.steps, seeds=args.seeds, out=args.out / "stacked", progress=False,
+          workers=min(args.workers, len(args.seeds)))
     stacked_seconds = time.perf_counter() - tick
     steps, returns = curves_of(read_progress(args.out / "stacked"), args.seeds)
     print(f"stacked run of {len(args.seeds)} seeds: {stacked_seconds:.0f} s", flush=True)
@@ -238,15 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     seeds_text = ",".join(map(str, args.seeds))
     if len(args.seeds) > 1 and args.seeds == list(range(args.seeds[0], args.seeds[-1] + 1)):
         seeds_text = f"{args.seeds[0]}-{args.seeds[-1]}"  # 0-4 rather than 0,1,2,3,4
-    command = (f"python benchmarks/learning.py --seeds {seeds_text} --steps {args.steps}"
-               f" --solo-steps {args.solo_steps}"
+    command = ("python benchmarks/learning.py"
+               + (f" --algo {args.algo}" if args.algo != "ddpg" else "")
+               + f" --seeds {seeds_text} --steps {args.steps} --solo-steps {args.solo_steps}"
+               + (f" --workers {args.workers}" if args.workers != 1 else "")
                + "".join(f" --set {k}={v!r}" for k, v in overrides.items()))
     what = "preset" + (" with " + ", ".join(f"{k}={v!r}" for k, v in overrides.items())
                        if overrides else "")
     report = "\n".join([
-        f"## DDPG on {ENV_ID}, {what}, seeds {seeds_text}",
+        f"## {args.algo.upper()} on {ENV_ID}, {what}, seeds {seeds_text}",
         "",
-        f"Made by `{command}`. Evaluation: deterministic policy on 50 fixed start states "
+        f"Made by `{command}`. Evaluation: deterministic policy on {cfg.eval_episodes} fixed "
+        "start states "
         "every 1,000 steps (an optimal controller: −134.5). Curves from one stacked run; "
         f"times from solo runs of {args.solo_steps:,} steps (training only; evaluation time "
         "in its own column).",
@@ -258,11 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Stacked {len(args.seeds)}-seed run: {stacked_seconds:.0f} s including evaluation. "
         "Wall-clock times are single measurements on a shared machine: expect ±30 %.",
         "",
-        "Config: `" + repr(DDPGConfig.preset(ENV_ID, **overrides)) + "`",
+        "Config: `" + repr(CONFIGS[args.algo].preset(ENV_ID, **overrides)) + "`",
     ])
     print("\n" + report)
     (args.out / "learning_results.md").write_text(report + "\n")
-    plot_curves(args.out / "stacked", args.figure, what)
+    plot_curves(args.out / "stacked", args.figure, what, args.algo)
     print(f"\nwrote {args.out / 'learning_results.md'} and {args.figure}")
     return 0 if passed else 1
 

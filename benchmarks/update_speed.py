@@ -1,6 +1,13 @@
 """DDPG updates per second: NumPy (fast path and plain code) against a plain PyTorch update.
 
     python benchmarks/update_speed.py [--rounds 7] [--seconds 1] [--figure figures/update_speed.png]
+    python benchmarks/update_speed.py --algo td3 [--rounds 7] [--seconds 1]
+
+``--algo td3`` times one TD3 update (T8–T13) instead, at CleanRL's shape (256-256, batch 256)
+and CleanRL's values (the action entering the critic's input, Adam 3e-4 without weight decay,
+τ = 0.005, σ̃ = 0.2, c = 0.5, d = 2), against CleanRL's PyTorch update
+(``benchmarks/torch_td3_baseline.py``); the ratio is taken against PyTorch on 1 thread, and the
+target (issue 14) is ≥ 1.5×.
 
 One update = L12–L15 on a fixed float32 minibatch (critic step, actor step, both soft target
 updates; sampling is not timed), obs 17 → act 6 (HalfCheetah's sizes), the paper's learning
@@ -37,11 +44,19 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from benchmarks.timing import time_updates  # noqa: E402
 from benchmarks.torch_baseline import make_torch_update, torch_available  # noqa: E402
+from benchmarks.torch_td3_baseline import CLEANRL, make_torch_td3_update  # noqa: E402
 from ddpg_numpy.fast import blas_description, make_update  # noqa: E402
 
 SHAPES = [((256, 256), 64), ((256, 256), 256), ((400, 300), 64), ((400, 300), 256)]
 OBS_DIM, ACT_DIM = 17, 6
 TARGETS = {((400, 300), 256): 150.0, ((256, 256), 64): 550.0}  # issue 7, updates/s
+TD3_SHAPES = [((256, 256), 256)]  # CleanRL's networks and batch
+TD3_TARGET_RATIO = 1.5  # issue 14: the TD3 fast path ≥ 1.5× PyTorch (CleanRL's way), 1 thread
+# Our TD3 configured as CleanRL's td3_continuous_action.py (TD3Config's own defaults already
+# are σ̃ = 0.2, c = 0.5, d = 2, γ = 0.99): the same work in both.
+TD3_AS_CLEANRL = {"critic_action_layer": 0, "critic_weight_decay": 0.0,
+                  "actor_lr": CLEANRL["learning_rate"], "critic_lr": CLEANRL["learning_rate"],
+                  "tau": CLEANRL["tau"]}
 
 
 def cpu_name() -> str:
@@ -62,7 +77,7 @@ def openblas_environment() -> str:
 
 
 def contenders(hidden: tuple[int, int], batch: int, with_torch: bool, plain: bool,
-               numpy_two_threads: bool) -> dict:
+               numpy_two_threads: bool, algo: str = "ddpg") -> dict:
     """name -> (update function, context manager to run it in, runs on one thread?)."""
     from contextlib import nullcontext
 
@@ -71,11 +86,14 @@ def contenders(hidden: tuple[int, int], batch: int, with_torch: bool, plain: boo
     def blas_threads(n):
         return lambda: threadpool_limits(limits=n, user_api="blas")
 
-    fast = make_update(OBS_DIM, ACT_DIM, hidden, batch, "float32", fast_path=True)
+    ours = TD3_AS_CLEANRL if algo == "td3" else {}
+    fast = make_update(OBS_DIM, ACT_DIM, hidden, batch, "float32", fast_path=True,
+                       algorithm=algo, **ours)
     runs = {"NumPy fast path": (fast, blas_threads(1), True)}
     if plain:
         runs["NumPy plain code"] = (make_update(OBS_DIM, ACT_DIM, hidden, batch, "float32",
-                                                fast_path=False), blas_threads(1), True)
+                                                fast_path=False, algorithm=algo, **ours),
+                                    blas_threads(1), True)
     if numpy_two_threads:
         runs["NumPy fast path 2 threads"] = (fast, blas_threads(2), False)
     if with_torch:
@@ -85,9 +103,10 @@ def contenders(hidden: tuple[int, int], batch: int, with_torch: bool, plain: boo
             def torch_threads(threads=threads):
                 torch.set_num_threads(threads)  # process-wide: set before each round
                 return nullcontext()
+            make = make_torch_td3_update if algo == "td3" else make_torch_update
             runs[f"PyTorch {threads} thread{'s' * (threads > 1)}"] = (
-                make_torch_update(OBS_DIM, ACT_DIM, hidden, batch, threads=threads),
-                torch_threads, threads == 1)
+                make(OBS_DIM, ACT_DIM, hidden, batch, threads=threads), torch_threads,
+                threads == 1)
     return runs
 
 
@@ -116,13 +135,13 @@ def one_round(update, context, warmup: int, seconds: float,
 
 
 def measure(rounds: int, seconds: float, with_torch: bool, plain: bool,
-            numpy_two_threads: bool) -> tuple[dict, dict]:
+            numpy_two_threads: bool, algo: str = "ddpg") -> tuple[dict, dict]:
     """({shape: {contender: [updates/s per round]}}, the same per CPU-second)."""
     results: dict[str, dict[str, list[float]]] = {}
     cpu_results: dict[str, dict[str, list[float]]] = {}
-    for hidden, batch in SHAPES:
+    for hidden, batch in TD3_SHAPES if algo == "td3" else SHAPES:
         label = f"{hidden[0]}-{hidden[1]} / batch {batch}"
-        runs = contenders(hidden, batch, with_torch, plain, numpy_two_threads)
+        runs = contenders(hidden, batch, with_torch, plain, numpy_two_threads, algo)
         rates: dict[str, list[float]] = {name: [] for name in runs}
         cpu_rates: dict[str, list[float]] = {name: [] for name, run in runs.items() if run[2]}
         for r in range(rounds):
@@ -137,29 +156,41 @@ def measure(rounds: int, seconds: float, with_torch: bool, plain: bool,
     return results, cpu_results
 
 
-def table(results: dict, targets: bool = True) -> str:
+def table(results: dict, targets: bool = True, algo: str = "ddpg") -> str:
+    """A markdown table, one row per shape. DDPG: the ratio against the better PyTorch and
+    issue 7's targets in updates/s; TD3: the ratio against PyTorch on 1 thread, target 1.5×."""
     names = list(next(iter(results.values())))
     torch_names = [n for n in names if n.startswith("PyTorch")]
+    if algo == "td3":
+        torch_names = [n for n in torch_names if n == "PyTorch 1 thread"]
     header = ["hidden / batch", *[f"{n}: median (best)" for n in names]]
     if torch_names:
-        header.append("fast path ÷ better PyTorch")
+        header.append("fast path ÷ PyTorch 1 thread" if algo == "td3"
+                      else "fast path ÷ better PyTorch")
     if targets:
         header.append("issue target")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for (shape, batch), (label, rates) in zip(SHAPES, results.items()):
+    for (shape, batch), (label, rates) in zip(TD3_SHAPES if algo == "td3" else SHAPES,
+                                              results.items()):
         med = {n: statistics.median(v) for n, v in rates.items()}
         row = [label, *[f"**{med[n]:.0f}** ({max(rates[n]):.0f})" for n in names]]
+        ratio = None
         if torch_names:
             best = max(torch_names, key=med.get)
-            row.append(f"{med['NumPy fast path'] / med[best]:.2f}× (vs {best})")
-        if targets:
+            ratio = med["NumPy fast path"] / med[best]
+            row.append(f"{ratio:.2f}× (vs {best})")
+        if targets and algo == "td3":
+            met = "" if ratio is None else (" ✔" if ratio >= TD3_TARGET_RATIO else " ✘")
+            row.append(f"≥ {TD3_TARGET_RATIO}×{met}")
+        elif targets:
             target = TARGETS.get((shape, batch))
             row.append(f"≥ {target:.0f}" if target else "—")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
-def plot(results: dict, cpu_results: dict, path: Path, subtitle: str) -> None:
+def plot(results: dict, cpu_results: dict, path: Path, subtitle: str,
+         algo: str = "ddpg") -> None:
     """Grouped bars per shape: wall-clock medians (left) and per CPU-second (right), log scale."""
     import matplotlib
 
@@ -191,11 +222,13 @@ def plot(results: dict, cpu_results: dict, path: Path, subtitle: str) -> None:
             ax.set_yscale("log")
             ax.set_title(title, fontsize=10)
             ax.set_xlabel("hidden layers / minibatch (obs 17 → act 6, float32)")
-        axes[0].set_ylabel("DDPG updates per second (log scale)")
+        axes[0].set_ylabel(f"{algo.upper()} updates per second (log scale)")
         handles, names_ = axes[0].get_legend_handles_labels()
         fig.legend(handles, names_, loc="lower center", ncol=len(names),
                    bbox_to_anchor=(0.5, -0.15))
-        fig.suptitle("One DDPG update (L12–L15), NumPy vs PyTorch on a CPU\n" + subtitle,
+        lines = "T8–T13" if algo == "td3" else "L12–L15"
+        fig.suptitle(f"One {algo.upper()} update ({lines}), NumPy vs PyTorch on a CPU\n"
+                     + subtitle,
                      fontsize=11, y=1.04)
         save_figure(fig, path)
         plt.close(fig)
@@ -203,6 +236,9 @@ def plot(results: dict, cpu_results: dict, path: Path, subtitle: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--algo", choices=["ddpg", "td3"], default="ddpg",
+                        help="ddpg: four shapes against a plain PyTorch DDPG (default); td3: "
+                             "256-256/256 against CleanRL's PyTorch TD3")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
     parser.add_argument("--seconds", type=float, default=1.0, help="seconds per round (1.0)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
@@ -223,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     started = time.strftime("%Y-%m-%d %H:%M")
     results, cpu_results = measure(args.rounds, args.seconds, with_torch, not args.no_plain,
-                                   not args.no_two_threads)
+                                   not args.no_two_threads, args.algo)
     load_after = os.getloadavg()
 
     from threadpoolctl import threadpool_limits
@@ -239,10 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/update_speed.py " + " ".join(argv if argv is not None
                                                                 else sys.argv[1:])
     report = "\n".join([
-        table(results), "",
+        table(results, algo=args.algo), "",
         "Per CPU-second of the calling thread (the same rounds; single-threaded contenders "
         "only — what each does when it has a core to itself):", "",
-        table(cpu_results, targets=False), "",
+        table(cpu_results, targets=False, algo=args.algo), "",
         f"Updates per second: median (best) of {args.rounds} interleaved rounds of "
         f"{args.seconds:g} s each. NumPy's BLAS on 1 thread unless the column says 2; the "
         f"ratio is the 1-thread fast path's. {versions}.", f"Machine: {machine}.",
@@ -254,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                                          "machine": machine,
                                          "versions": versions, "command": command}, indent=1))
     if args.figure:
-        plot(results, cpu_results, args.figure, f"{versions}; {machine}")
+        plot(results, cpu_results, args.figure, f"{versions}; {machine}", args.algo)
         print(f"wrote {args.figure}")
     return 0
 

@@ -1,12 +1,12 @@
 """The command line: ``python -m ddpg_numpy COMMAND`` (or the installed ``ddpg-numpy``).
 
-    train      train an agent and write a run folder (config.json, progress.csv, checkpoints)
-    evaluate   mean return of a saved agent's deterministic policy
+    train      train a DDPG or TD3 agent (--algo) and write a run folder (config.json, ...)
+    evaluate   mean return of a saved agent's deterministic policy (DDPG or TD3, from the file)
     render     a GIF of a saved agent acting in its environment
-    plot       learning curves of one or more run folders
+    plot       learning curves of one or more run folders, labelled with their algorithm
     figures    regenerate every figure in figures/ from the shipped checkpoints and logs
     gradcheck  every hand-written gradient against finite differences
-    bench      how many DDPG updates per second this machine does
+    bench      how many DDPG and TD3 updates per second this machine does
     pendulum-optimum  Pendulum-v1's optimum by dynamic programming (its ground-truth file)
 """
 
@@ -16,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_parser import build_parser
+from .cli_parser import CONFIG_CLASSES, build_parser, typed_overrides
+from .core.config import DDPGConfig, TD3Config
 from .lab import options
 from .lab.envs import EVAL_SEED_BASE
 
@@ -52,17 +53,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .core.config import PRESETS, DDPGConfig
+    from .core.config import PRESETS
     from .lab.training import train
 
     def flags_config(base: DDPGConfig) -> DDPGConfig:
-        base = DDPGConfig() if args.paper else base
-        return base.replace(**dict(args.overrides)) if args.overrides else base
+        """``base`` (the paper's values of its class with --paper), with every --set applied."""
+        config_class = type(base)
+        base = config_class() if args.paper else base
+        overrides = typed_overrides(config_class, args.overrides)
+        return base.replace(**overrides) if overrides else base
 
     if args.resume:
         saved = options.saved_run_to_resume(args.out)
         conflicts = options.resume_conflicts(saved, args.env, args.seed, args.seeds,
                                              args.workers, flags_config(saved.config))
+        if args.algo is not None and args.algo != algorithm_of(saved.config):
+            conflicts.insert(0, f"--algo {args.algo} (the run's: {algorithm_of(saved.config)})")
         if conflicts:
             raise ValueError(f"--resume continues the run in {args.out} with its own settings, "
                              f"but these flags disagree: {'; '.join(conflicts)}. Drop them, or "
@@ -73,10 +79,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                        workers=len(saved.groups), resume=True, progress=not args.no_progress)
     else:
         env_id = args.env or "Pendulum-v1"
-        cfg = flags_config(DDPGConfig.preset(env_id) if env_id in PRESETS else DDPGConfig())
+        config_class = CONFIG_CLASSES[args.algo or "ddpg"]
+        cfg = flags_config(config_class.preset(env_id) if env_id in PRESETS else config_class())
         result = train(env_id, cfg, args.steps or 20_000, args.seed or 0, args.out,
                        seeds=args.seeds, workers=args.workers or 1,
                        progress=not args.no_progress)
+    print(f"{describe_algorithm(result.agent.config)} on {result.agent.env_id}:")
     last = {}
     for row in result.progress:
         last[int(row["seed"])] = row
@@ -93,6 +101,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def algorithm_of(config: DDPGConfig) -> str:
+    """'td3' for a TD3Config, 'ddpg' for a DDPGConfig: the config chooses the algorithm."""
+    return "td3" if isinstance(config, TD3Config) else "ddpg"
+
+
+def describe_algorithm(config: DDPGConfig) -> str:
+    """'DDPG', or 'TD3' with its switches (a notebook may turn any of them off)."""
+    if not isinstance(config, TD3Config):
+        return "DDPG"
+    switches = [f"twin_critics={config.twin_critics}",
+                f"target_smoothing={config.target_smoothing}",
+                f"policy_delay={config.policy_delay}"]
+    return f"TD3 ({', '.join(switches)})"
+
+
 def _print_optimum(env_id: str | None, episodes: int) -> None:
     """For Pendulum-v1: the optimal controller's return on the same starts, beside an agent's."""
     from .pendulum.reference import ENV_ID, optimum_on_evaluation_starts
@@ -105,12 +128,12 @@ def _print_optimum(env_id: str | None, episodes: int) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .core.td3 import load_agent
     from .lab.training import evaluate
 
-    agent = load_agent(args.checkpoint)
+    agent = _load_agent_as(args.checkpoint, args.algo)
     env_id = _env_of(args, agent)
     returns = np.atleast_2d(evaluate(agent, env_id, args.episodes))
+    print(f"{describe_algorithm(agent.config)} agent from {args.checkpoint}:")
     for seed, r in zip(agent.seeds, returns):
         print(f"{env_id} seed {seed}: mean return {r.mean():.1f} ± {r.std():.1f} over "
               f"{args.episodes} fixed start states (min {r.min():.1f}, max {r.max():.1f})")
@@ -118,13 +141,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_render(args: argparse.Namespace) -> int:
+def _load_agent_as(path: Path, algo: str | None):
+    """The DDPG or TD3 agent in ``path``; with ``algo`` given, the file must hold that one."""
     from .core.td3 import load_agent
+
+    agent = load_agent(path)
+    if algo is not None and algo != agent.algorithm:
+        raise ValueError(f"--algo {algo}, but {path} holds a {agent.algorithm.upper()} agent "
+                         f"(the file records algorithm={agent.algorithm!r}): pass --algo "
+                         f"{agent.algorithm}, or drop --algo (the file says which it is).")
+    return agent
+
+
+def cmd_render(args: argparse.Namespace) -> int:
     from .pendulum.reference import ENV_ID, hanging_evaluation_start
     from .plots import save_rollout_gif
 
     options.check_can_write(args.gif, "the GIF", "--gif", folder=False, example="agent.gif")
-    agent = load_agent(args.checkpoint)
+    agent = _load_agent_as(args.checkpoint, args.algo)
     env_id, seed = _env_of(args, agent), args.seed
     if seed is None:
         seed = EVAL_SEED_BASE
@@ -144,11 +178,29 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     out = args.out or args.runs[0] / "learning_curves.png"  # never the current folder unasked
     options.check_can_write(out, "the plot", "--out", folder=False)
-    fig = plot_runs(args.runs, reference_lines=_optimum_line(args.runs))
+    fig = plot_runs(args.runs, labels=_labels_with_algorithm(args.runs),
+                    reference_lines=_optimum_line(args.runs))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120, bbox_inches="tight")
     print(f"wrote {out}")
     return 0
+
+
+def _labels_with_algorithm(runs: list[Path]) -> list[str]:
+    """Each run folder's name with its algorithm from config.json, e.g. 'five (TD3)'."""
+    from .core.config import config_from_dict
+    from .lab.run_folder import read_config_json
+
+    labels = []
+    for run in runs:
+        saved = read_config_json(run) or {}
+        try:
+            algorithm = algorithm_of(config_from_dict(saved["config"])).upper()
+        except (KeyError, TypeError, ValueError):  # no or a hand-edited config.json: name only
+            labels.append(run.name)
+            continue
+        labels.append(f"{run.name} ({algorithm})")
+    return labels
 
 
 def _optimum_line(runs: list[Path]) -> dict[str, float] | None:
@@ -188,8 +240,9 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .fast.benchmark import print_update_benchmark
 
+    algorithms = ("ddpg", "td3") if args.algo is None else (args.algo,)
     print_update_benchmark(args.obs_dim, args.act_dim, tuple(args.hidden), args.batch,
-                           args.dtype, args.repeats)
+                           args.dtype, args.repeats, algorithms=algorithms)
     return 0
 
 

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from .core.config import DDPGConfig, TD3Config
 from .lab import options
 from .lab.envs import EVAL_SEED_BASE
 from .lab.options import OneLineParser, whole
+
+CONFIG_CLASSES = {"ddpg": DDPGConfig, "td3": TD3Config}  # --algo NAME -> its config class
+ALGORITHMS = list(CONFIG_CLASSES)
 
 EXAMPLES = """examples:
   python -m ddpg_numpy train --env Pendulum-v1 --steps 20000 --seed 0 --out runs/pendulum
   python -m ddpg_numpy train --env Pendulum-v1 --seeds 0-4 --out runs/five-seeds
   python -m ddpg_numpy train --seeds 0-4 --workers 2 --out runs/five   # on two CPU cores
   python -m ddpg_numpy train --out runs/pendulum --resume      # continue an interrupted run
+  python -m ddpg_numpy train --algo td3 --seeds 0-4 --out runs/td3   # TD3 instead of DDPG
+  python -m ddpg_numpy train --algo td3 --set policy_delay=1 --set twin_critics=false --out x
   python -m ddpg_numpy evaluate runs/pendulum/agent.npz --episodes 50
   python -m ddpg_numpy render runs/pendulum/agent.npz --gif pendulum.gif
   python -m ddpg_numpy plot runs/pendulum runs/five-seeds --out curves.png
@@ -23,15 +30,20 @@ EXAMPLES = """examples:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
-        prog="ddpg-numpy", description="DDPG from scratch in NumPy: train, evaluate, look.",
+        prog="ddpg-numpy", description="DDPG (and TD3) from scratch in NumPy: train, "
+        "evaluate, look.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train a DDPG agent on a gymnasium environment",
+    p = sub.add_parser("train", help="train a DDPG or TD3 agent on a gymnasium environment",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     # None = not given: --resume refuses flags that disagree with the saved run.
     p.add_argument("--env", default=None,
                    help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
+    p.add_argument("--algo", choices=ALGORITHMS, default=None,
+                   help="ddpg (default) or td3: TD3Config.preset(env), DDPG's preset plus twin "
+                        "critics, target smoothing and policy delay, each a --set switch "
+                        "(with --resume: the run's own)")
     p.add_argument("--steps", type=whole(1), default=None,
                    help="environment steps (default 20000; with --resume: the run's own)")
     p.add_argument("--seed", type=whole(0), default=None,
@@ -46,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint, with its config")
     p.add_argument("--paper", action="store_true",
-                   help="use the paper's hyperparameters instead of the environment's preset")
+                   help="use the paper's hyperparameters instead of the environment's preset "
+                        "(with --algo td3: DDPG's paper values plus TD3's, TD3Config())")
     p.add_argument("--set", dest="overrides", type=options.parse_override, action="append",
                    default=[], metavar="NAME=VALUE",
                    help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")
@@ -57,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
     p.add_argument("--episodes", type=whole(1), default=50,
                    help="episodes from the fixed evaluation start states (default 50)")
+    add_algo_check(p)
 
     p = sub.add_parser("render", help="write a GIF of a saved agent acting")
     p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
@@ -67,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                         f"evaluation start hanging lowest, a swing-up; otherwise {EVAL_SEED_BASE}, "
                         "the first evaluation start)")
     p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
+    add_algo_check(p)
 
-    p = sub.add_parser("plot", help="plot learning curves of run folders")
+    p = sub.add_parser("plot", help="plot learning curves of run folders (each labelled with "
+                       "its algorithm from its config.json)")
     p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
     p.add_argument("--out", type=Path, default=None,
                    help="image file, e.g. curves.png (default: learning_curves.png in the first "
@@ -85,9 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "MLP, critic, ∇aQ, actor update) with central finite differences in float64. "
                    "Prints one line per check; exit code 0 if all pass, 1 if any fails.")
 
-    p = sub.add_parser("bench", help="measure DDPG updates per second on this machine",
-                       description="Time DDPG updates (L12–L15) on random data, the float32 "
-                       "fast path and the plain code, and print updates per second.")
+    p = sub.add_parser("bench", help="measure DDPG and TD3 updates per second on this machine",
+                       description="Time DDPG updates (L12–L15) and TD3 updates (T8–T13) on "
+                       "random data, the float32 fast path and the plain code, and print "
+                       "updates per second.")
+    p.add_argument("--algo", choices=ALGORITHMS, default=None,
+                   help="time only this algorithm's update (default: both, DDPG then TD3)")
     p.add_argument("--hidden", type=whole(1), nargs="+", default=[400, 300],
                    help="units per hidden layer (default 400 300, the paper's)")
     p.add_argument("--batch", type=whole(1), default=256, help="minibatch size N (default 256)")
@@ -101,6 +120,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timed repeats; the median is reported (default 5)")
     add_pendulum_optimum_parser(sub)
     return parser
+
+
+def typed_overrides(config_class: type[DDPGConfig],
+                     overrides: list[tuple[str, object]]) -> dict[str, object]:
+    """--set pairs as config values: 'true'/'false' (any case) for a True/False field, as a
+    shell user writes them; a TD3 field with a DDPG config names --algo td3 as the fix."""
+    fields = {f.name: f.default for f in dataclasses.fields(config_class)}
+    typed = {}
+    for name, value in overrides:
+        if isinstance(fields.get(name), bool) and str(value).lower() in ("true", "false"):
+            value = str(value).lower() == "true"
+        typed[name] = value
+    td3_only = sorted(set(typed) & ({f.name for f in dataclasses.fields(TD3Config)}
+                                    - set(fields)))
+    if td3_only:
+        raise ValueError(f"--set {', '.join(td3_only)}: TD3's own setting(s), but this run is "
+                         "DDPG; add --algo td3 (or drop the --set).")
+    return typed
+
+
+def add_algo_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--algo", choices=ALGORITHMS, default=None,
+                   help="the algorithm the file must hold (default: whichever it records; "
+                        "a mismatch is an error)")
 
 
 def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:

@@ -6,7 +6,9 @@ Inputs, in ``checkpoints/`` (see checkpoints/README.md for the commands that mad
 
 * ``pendulum/``: a 5-seed Pendulum-v1 run folder (progress.csv, config.json, agent.npz with
   the stacked seeds, snapshots/agent_<step>.npz);
-* ``pendulum_optimal.npz``: the dynamic-programming ground truth (``ddpg_numpy.pendulum``).
+* ``pendulum_optimal.npz``: the dynamic-programming ground truth (``ddpg_numpy.pendulum``);
+* ``td3/``: DDPG, each of TD3's changes alone and TD3, 5 seeds each (progress.csv, config.json,
+  start_values.csv per condition; made by ``benchmarks/td3_ablation.py``).
 
 Same files in, same images out: every random number is seeded, rollouts start from fixed
 ``env.reset(seed=...)`` states, and PNGs carry no version or date metadata.
@@ -49,6 +51,10 @@ MAP_POINTS = 121  # grid points per axis of the value and policy maps
 TRAINING_MAP_POINTS = 81  # the same for the maps over training (many panels, a GIF)
 OVERESTIMATION_STARTS = 10  # start states s₀ of the over-estimation study
 OVERESTIMATION_SNAPSHOTS = 10  # snapshots it rolls out (evenly spaced over training)
+TD3_CONDITIONS = {  # checkpoints/td3/<name>: the label of each condition, in the legend's order
+    "ddpg": "DDPG", "twin_critics": "+ twin critics (T9)",
+    "target_smoothing": "+ target smoothing (T8)", "policy_delay": "+ policy delay d = 2 (T11)",
+    "td3": "TD3: all three"}
 
 
 class Inputs:
@@ -56,6 +62,7 @@ class Inputs:
 
     def __init__(self, checkpoints: Path) -> None:
         self.run = checkpoints / "pendulum"
+        self.td3_runs = checkpoints / "td3"
         truth_file = checkpoints / "pendulum_optimal.npz"
         for needed in (self.run / "progress.csv", self.run / "agent.npz", truth_file):
             if not needed.exists():
@@ -222,6 +229,46 @@ def overestimation(inp: Inputs, out: Path) -> list[Path]:
     return [_save(fig, out / "pendulum_overestimation.png")]
 
 
+def td3_overestimation(inp: Inputs, out: Path) -> list[Path]:
+    """Q₁(s₀, μ(s₀)) of DDPG, of each TD3 change alone and of TD3, against the return μ obtains
+    and against V*(s₀) (the DP table's own error on the start states as a grey band)."""
+    names = [n for n in TD3_CONDITIONS if (inp.td3_runs / n / P.START_VALUES_FILE).exists()]
+    if not names:
+        return []
+    values = {n: P.load_start_values(inp.td3_runs / n) for n in names}
+    steps = values[names[0]].steps
+    if any(not np.array_equal(v.steps, steps) for v in values.values()):
+        raise ValueError(f"the runs in {inp.td3_runs} have snapshots at different steps: "
+                         "rerun `python -m benchmarks.td3_ablation` (checkpoints/README.md).")
+    gamma = float((read_config_json(inp.td3_runs / names[0]) or {})["config"]["gamma"])
+    n_starts = values[names[0]].q1.shape[-1]
+    v_star, error = P.optimal_value_and_error(optimal_for_gamma(inp.truth, gamma),
+                                              evaluation_starts(n_starts), gamma)
+    # From the first snapshot where every condition's median seed reaches -200: before it the
+    # critics, still near their initial Q ≈ 0, are hundreds too high and would set the scale.
+    learned = max(_steps_to(P.load_progress(inp.td3_runs / n), SOLVED) for n in names)
+    keep = steps >= learned if (steps >= learned).any() else np.ones(len(steps), bool)
+    labels = {n: TD3_CONDITIONS[n] for n in names}
+    seeds = len(values[names[0]].seeds)
+    fig = P.plot_td3_overestimation(
+        steps[keep], {labels[n]: values[n].bias()[:, keep] for n in names},
+        {labels[n]: (values[n].q1 - v_star).mean(axis=-1)[:, keep] for n in names},
+        optimum_margin=float(np.abs(error).mean()),
+        title=f"From DDPG to TD3 on {inp.env_id}: does the critic over-estimate? Q₁(s₀, μ(s₀)) "
+              f"on {n_starts} start states s₀, γ = {gamma:g}\n"
+              f"median and interquartile range of {seeds} seeds per condition, from "
+              f"{int(steps[keep][0]):,} steps (every condition's median seed ≥ "
+              f"{P.signed(SOLVED, '.0f')})")
+    return [_save(fig, out / "td3_overestimation.png")]
+
+
+def _steps_to(progress: dict[str, np.ndarray], level: float) -> float:
+    """The first evaluation step at which the median seed reaches ``level`` (inf: never)."""
+    steps, values, _ = P.seed_curves(progress)
+    reached = np.median(values, axis=0) >= level
+    return float(steps[np.argmax(reached)]) if reached.any() else np.inf
+
+
 def exploration_noise(inp: Inputs, out: Path) -> list[Path]:
     """The paper's OU process beside Gaussian noise of the same spread (stationary std)."""
     paper = DDPGConfig()
@@ -247,7 +294,7 @@ def rollout_gif(inp: Inputs, out: Path) -> list[Path]:
 
 FIGURES: list[Callable[[Inputs, Path], list[Path]]] = [
     learning_curves, value_policy_maps, maps_over_training, critic_view, overestimation,
-    exploration_noise, rollout_gif]
+    td3_overestimation, exploration_noise, rollout_gif]
 
 
 def make_all(out_dir: str | Path = "figures", checkpoints: str | Path | None = None

@@ -68,7 +68,7 @@ def exercises_in(path: Path) -> list[str]:
 
 def test_notebooks_cover_every_checker_once():
     names = [name for path in SOLUTION_NOTEBOOKS for name in exercises_in(path)]
-    assert len(SOLUTION_NOTEBOOKS) == 4
+    assert len(SOLUTION_NOTEBOOKS) == 5
     assert sorted(names) == sorted(CHECKERS)
 
 
@@ -266,6 +266,10 @@ ANSWER_FINGERPRINTS = {  # a piece of code that gives each answer away
     "soft_update": r"tau \* \(theta",
     "ou_step": r"np\.sqrt\(dt\)",
     "sample_batch": r"\.integers\(0, buffer\.size",
+    "clipped_double_q_target": r"np\.minimum\(next_q1, next_q2\)",
+    "smoothed_target_action": r"noise_clip \* h",
+    "delayed_updates": r"% policy_delay == 0",
+    "td3_actor_gradient": r"critic1\.action_gradient",
 }
 
 

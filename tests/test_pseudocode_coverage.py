@@ -104,14 +104,13 @@ def test_td3_lines_run_by_ddpg_code_name_ddpgs_tagged_lines(line):
         assert ddpg_line in LINES and re.search(rf"\b{ddpg_line}\b", code_comments()), ddpg_line
 
 
-NOTEBOOK_08 = sorted((ROOT / "notebooks").glob("08_*.ipynb"))
+NOTEBOOK_08 = ROOT / "notebooks" / "08_from_ddpg_to_td3.ipynb"
 
 
-@pytest.mark.skipif(not NOTEBOOK_08, reason="PENDING: notebook 08 (From DDPG to TD3, issue 14) "
-                    "is not written yet; this runs as soon as notebooks/08_*.ipynb exists")
 @pytest.mark.parametrize("line", TD3_LINES)
 def test_td3_line_is_in_notebook_08(line):
-    text = "\n".join("".join(cell["source"]) for path in NOTEBOOK_08
-                     for cell in json.loads(path.read_text())["cells"]
+    assert NOTEBOOK_08.exists(), f"{NOTEBOOK_08.name} (From DDPG to TD3, issue 14) is missing"
+    text = "\n".join("".join(cell["source"])
+                     for cell in json.loads(NOTEBOOK_08.read_text())["cells"]
                      if cell["cell_type"] == "markdown")
-    assert re.search(rf"\b{line}\b", text), f"{line} is not mentioned in {NOTEBOOK_08[0].name}"
+    assert re.search(rf"\b{line}\b", text), f"{line} is not mentioned in {NOTEBOOK_08.name}"

@@ -9,10 +9,11 @@ from ddpg_numpy.teach import (
     ex02_critic,
     ex03_actor_and_targets,
     ex04_exploration_and_replay,
+    ex05_td3,
 )
 
 EXERCISE_MODULES = (ex01_backprop, ex02_critic, ex03_actor_and_targets,
-                    ex04_exploration_and_replay)
+                    ex04_exploration_and_replay, ex05_td3)
 
 
 def test_checkers_lists_every_checker_of_every_exercise_module_once():

@@ -131,7 +131,7 @@ class TD3(DDPG):
                 for k, v in metrics.items()}
 
     def target_pairs(self) -> list[tuple[Network, Network]]:
-        """(target, online) for every soft update of T13, the critics first (as L15)."""
+        """(target, online) for every soft update of T13: Q′₁ and μ′ in L15's order, then Q′₂."""
         pairs = [(self.critic_target, self.critic), (self.actor_target, self.actor)]
         return pairs + ([(self.critic2_target, self.critic2)] if self.critic2 is not None else [])
 

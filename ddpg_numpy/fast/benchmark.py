@@ -38,14 +38,18 @@ def random_batch(obs_dim: int, act_dim: int, batch_size: int, dtype: str | np.dt
 
 def make_update(obs_dim: int, act_dim: int, hidden: Sequence[int] = (400, 300),
                 batch_size: int = 256, dtype: str = "float32", fast_path: bool | None = None,
-                seed: int | Sequence[int] = 0, algorithm: str = "ddpg") -> Callable[[], Any]:
+                seed: int | Sequence[int] = 0, algorithm: str = "ddpg",
+                **overrides: Any) -> Callable[[], Any]:
     """A zero-argument function doing one update of a DDPG (or ``algorithm="td3"``: TD3, the
-    paper's three changes on) agent with the paper's hyperparameters on a fixed batch.
-    ``fast_path=None`` chooses as training does (``update_for``: fast for float32)."""
+    paper's three changes on) agent with the paper's hyperparameters, or ``overrides`` of them
+    (e.g. ``critic_action_layer=0``), on a fixed batch (N = ``batch_size``; observations
+    (N, obs_dim), actions (N, act_dim) in [-1, 1]). ``fast_path=None`` chooses as training
+    does (``update_for``: fast for float32)."""
     configs = {"ddpg": DDPGConfig, "td3": TD3Config}
     if algorithm not in configs:
         raise ValueError(f"algorithm={algorithm!r}: choose 'ddpg' or 'td3'")
-    cfg = configs[algorithm](hidden=tuple(hidden), batch_size=batch_size, dtype=dtype)
+    cfg = configs[algorithm](hidden=tuple(hidden), batch_size=batch_size, dtype=dtype,
+                             **overrides)
     agent = agent_class(cfg)(obs_dim, act_dim, -np.ones(act_dim), np.ones(act_dim), cfg, seed)
     update = update_for(agent, fast=fast_path)
     batch = random_batch(obs_dim, act_dim, batch_size, dtype, stack=agent.stack)

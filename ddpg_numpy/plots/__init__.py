@@ -11,6 +11,7 @@ from the ones that draw it, so notebooks can look at the numbers too.
 * ``training_maps``: those maps over training, as a grid or an animation.
 * ``critic_view``: Q(s, a) over the actions at one state (L14).
 * ``overestimation``: predicted Q(s₀, μ(s₀)) against the return obtained.
+* ``td3_overestimation``: the same for DDPG, TD3 and each of TD3's changes, with V*.
 * ``noise``: exploration noise paths (L5, L8).
 * ``rollout``: episodes of μ(s), as GIFs and notebook animations.
 """
@@ -61,6 +62,13 @@ from .style import (
     signed,
     style,
 )
+from .td3_overestimation import (
+    START_VALUES_FILE,
+    StartValues,
+    load_start_values,
+    optimal_value_and_error,
+    plot_td3_overestimation,
+)
 from .training_maps import animate_maps_over_training, plot_maps_over_training
 
 __all__ = [
@@ -86,4 +94,7 @@ __all__ = [
     # rollout
     "Rollout", "crop_box", "rollout", "rollout_animation", "rollout_animation_html",
     "save_rollout_gif",
+    # td3_overestimation
+    "START_VALUES_FILE", "StartValues", "load_start_values", "optimal_value_and_error",
+    "plot_td3_overestimation",
 ]

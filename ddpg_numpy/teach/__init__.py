@@ -2,7 +2,7 @@
 self-check.
 
 * ``checking``: what every checker shares — pass/fail, feedback, what a student sees;
-* ``ex01_backprop`` .. ``ex04_exploration_and_replay``: the checkers of each exercise notebook;
+* ``ex01_backprop`` .. ``ex05_td3``: the checkers of each exercise notebook;
 * ``checkers``: ``CHECKERS`` (every checker by exercise name) and ``check_all``;
 * ``selfcheck``: every backward pass against finite differences
   (``python -m ddpg_numpy gradcheck``).
@@ -32,6 +32,12 @@ from .ex02_critic import (
 )
 from .ex03_actor_and_targets import check_actor_gradient, check_soft_update
 from .ex04_exploration_and_replay import check_ou_step, check_sample_batch
+from .ex05_td3 import (
+    check_clipped_double_q_target,
+    check_delayed_updates,
+    check_smoothed_target_action,
+    check_td3_actor_gradient,
+)
 from .selfcheck import CHECK_GROUPS, all_gradient_checks, ddpg_update_checks
 
 __all__ = [
@@ -46,15 +52,19 @@ __all__ = [
     "check_actor_gradient",
     "check_all",
     "check_bellman_target",
+    "check_clipped_double_q_target",
     "check_critic_action_gradient",
     "check_critic_loss_and_grad",
+    "check_delayed_updates",
     "check_linear_backward",
     "check_numerical_gradient",
     "check_ou_step",
     "check_relu_backward",
     "check_sample_batch",
+    "check_smoothed_target_action",
     "check_soft_update",
     "check_tanh_backward",
+    "check_td3_actor_gradient",
     "ddpg_update_checks",
     "reset_tries",
 ]

@@ -18,6 +18,12 @@ from .ex02_critic import (
 )
 from .ex03_actor_and_targets import check_actor_gradient, check_soft_update
 from .ex04_exploration_and_replay import check_ou_step, check_sample_batch
+from .ex05_td3 import (
+    check_clipped_double_q_target,
+    check_delayed_updates,
+    check_smoothed_target_action,
+    check_td3_actor_gradient,
+)
 
 __all__ = ["CHECKERS", "check_all"]
 
@@ -34,6 +40,10 @@ CHECKERS: dict[str, Callable[..., bool | None]] = {
     "soft_update": check_soft_update,
     "ou_step": check_ou_step,
     "sample_batch": check_sample_batch,
+    "clipped_double_q_target": check_clipped_double_q_target,
+    "smoothed_target_action": check_smoothed_target_action,
+    "delayed_updates": check_delayed_updates,
+    "td3_actor_gradient": check_td3_actor_gradient,
 }
 
 
