@@ -26,3 +26,16 @@ def test_saved_state_round_trips_with_its_counts_and_older_checkpoints_still_loa
     assert again.metric_counts == [[1], [1], [0]]
     older = {k: v for k, v in saved.items() if k != "metric_counts"}  # before counts existed
     assert LoopState.from_saved(older, [None], [[]], n_envs=1).metric_counts == [[1], [1], [1]]
+
+
+def test_the_progress_bar_shows_no_time_left_during_random_warm_up(capsys):
+    from ddpg_numpy import DDPGConfig, train
+
+    cfg = DDPGConfig.preset("Pendulum-v1", hidden=(8, 8), eval_every=400, eval_episodes=1,
+                            warmup_steps=300, learning_starts=300)
+    train("Pendulum-v1", cfg, steps=400, seed=0, progress=True)
+    frames = capsys.readouterr().err.replace("\r", "\n").splitlines()
+    warm = [f for f in frames if "random warm-up actions" in f]
+    assert warm and all("<" not in f for f in warm)  # tqdm writes "elapsed<remaining"
+    learning = [f for f in frames if "400/400" in f]
+    assert learning and "random warm-up" not in learning[-1] and "<" in learning[-1]

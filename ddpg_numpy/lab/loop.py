@@ -99,6 +99,8 @@ def train_in_process(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
                 _snapshot_if_due(run)
                 _checkpoint_if_due(run)
                 kill_point("step", run.loop.step)  # test-only (kill_points.py)
+                if run.loop.step == run.cfg.warmup_steps:  # learning starts: tqdm's own format
+                    run.bar.bar_format = None
                 run.bar.update(1)
         except TrainingDivergedError as e:
             raise TrainingDivergedError(f"{e}{_what_is_kept(out)}") from e
@@ -180,7 +182,7 @@ def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked:
         obs = start_first_episodes(envs, seeds)  # L6
     update = update_for(agent)  # L12–L15: the float32 fast path, or the plain DDPG.update
     next_checkpoint = (loop.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
-    bar = _progress_bar(steps, loop.step, env_id, progress)
+    bar = _progress_bar(steps, loop.step, env_id, progress, cfg.warmup_steps)
     return _Run(env_id, cfg, steps, seeds, stacked, out, agent, buffer, envs, eval_envs, update,
                 loop, obs, bar, next_checkpoint, time.perf_counter())
 
@@ -285,9 +287,17 @@ def _limit_blas_threads(n: int | None) -> AbstractContextManager:
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def _progress_bar(total: int, initial: int, env_id: str, enabled: bool):
-    # Plain-text tqdm (not tqdm.auto's widget): its final state is what a committed notebook shows.
+def _progress_bar(total: int, initial: int, env_id: str, enabled: bool, warmup_steps: int):
+    """Plain-text tqdm (not tqdm.auto's widget): its final state is what a committed notebook
+    shows. Random warm-up steps run ~10x faster than learning ones, so during warm-up the bar
+    shows no time left (it would be far too short) and afterwards its rate adapts quickly."""
     from tqdm import tqdm
 
+    warming_up = initial < warmup_steps
     return tqdm(total=total, initial=initial, desc=f"DDPG {env_id}", unit="step",
-                disable=not enabled, mininterval=0.5, smoothing=0.05)
+                disable=not enabled, mininterval=0.5, smoothing=0.3,
+                bar_format=WARMUP_BAR if warming_up else None)
+
+
+# During warm-up: elapsed time and a note instead of tqdm's remaining-time estimate.
+WARMUP_BAR = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, random warm-up actions]"
