@@ -175,3 +175,15 @@ def test_the_lock_waits_for_a_holder_that_is_stopping(tmp_path):
     assert 0.4 < time.monotonic() - start < 20  # it waited for the exit (a zombie is gone)
     holder.wait()
     assert not (tmp_path / LOCK_FILE).exists()
+
+
+def test_resuming_with_fewer_steps_than_the_run_has_is_one_clear_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    fast = ["--set", "hidden=(8, 8)", "--set", "eval_every=100", "--set", "eval_episodes=1",
+            "--set", "checkpoint_every=100", "--no-progress"]
+    assert main(["train", "--steps", "300", "--out", str(out), *fast]) == 0
+    capsys.readouterr()
+    assert main(["train", "--out", str(out), "--resume", "--steps", "200"]) == 2
+    err = capsys.readouterr().err
+    assert "already at step 300" in err and "--steps above 300" in err and "Traceback" not in err
+    assert main(["train", "--out", str(out), "--resume", "--steps", "400"]) == 0  # extends it

@@ -40,6 +40,7 @@ from .run_folder import (
     append_progress,
     append_timing,
     checkpoint_path,
+    checkpoint_step,
     config_to_resume,
     cut_logs_to_step,
     has_checkpoint,
@@ -159,6 +160,10 @@ def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked:
         if not has_checkpoint(out):
             cut_logs_to_step(out, 0)  # start_run_folder below says so
             resume = False
+        elif steps < (done := checkpoint_step(out)):
+            raise ValueError(f"the run in {out} is already at step {done}, past the {steps} "
+                             f"steps asked for: to train it further pass more steps (--steps "
+                             f"above {done}), or leave --steps out")
     # One training environment per seed, seeded as gymnasium recommends: reset(seed=) once.
     envs = [make_env(env_id) for _ in seeds]
     obs_dim, act_dim, low, high = box_dimensions(envs[0])

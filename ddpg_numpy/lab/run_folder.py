@@ -189,6 +189,12 @@ def save_checkpoint(out: Path, agent: DDPG, buffer: ReplayBuffer, loop_state: di
     save_npz_atomic(out / CHECKPOINT_FILE, state)
 
 
+def checkpoint_step(out: Path) -> int:
+    """The environment step checkpoint.npz was taken at (reads that one entry only)."""
+    with np.load(checkpoint_path(out), allow_pickle=False) as data:  # an npz loads lazily
+        return int(json.loads(str(data["loop.state"]))["step"])
+
+
 def load_checkpoint(out: Path, agent: DDPG,
                     buffer: ReplayBuffer) -> tuple[dict[str, Any], EnvsAtCheckpoint]:
     """Load checkpoint.npz into ``agent`` and ``buffer``; returns (loop_state, envs) as
