@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
     add_algo_check(p)
 
-    p = sub.add_parser("plot", help="plot learning curves of run folders (each labelled with "
-                       "its algorithm from its config.json)")
+    p = sub.add_parser("plot", help="plot learning curves of run folders",
+                       description="Learning curves of run folders, each labelled with its "
+                       "folder's name and its algorithm from its config.json, e.g. 'five (DDPG)'.")
     p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
     p.add_argument("--out", type=Path, default=None,
                    help="image file, e.g. curves.png (default: learning_curves.png in the first "

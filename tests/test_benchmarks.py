@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +111,13 @@ def test_learning_runs_td3_in_workers(tmp_path, capsys):
                            "seeds 0-1")
     assert "--algo td3 --seeds 0-1 --steps 10000 --solo-steps 0 --workers 2" in text
     assert "Config: `TD3Config(" in text and (out / "stacked" / "workers").is_dir()
+
+
+def test_update_profile_splits_the_update_into_products_and_the_rest():
+    from benchmarks import update_profile
+
+    share = update_profile.matmul_share("td3", updates=5)
+    assert 0 < share["matmul_us"] < share["update_us"] and 0 < share["share"] < 1
+    assert share["calls"] > 20  # every layer's forward and backward product is counted
+    assert update_profile.fast_update.np is np  # the timing wrapper is taken out again
+

@@ -185,3 +185,12 @@ def test_resume_accepts_flags_equal_to_the_runs_own(tmp_path, capsys):
 def test_a_run_shorter_than_one_evaluation_says_so(capsys):
     assert main(["train", "--steps", "30", *FAST]) == 0
     assert "no evaluation yet: the first is at step 200" in capsys.readouterr().out
+
+
+def test_algo_is_explained_where_it_is_taken():
+    for name in ("train", "evaluate", "render", "bench"):
+        algo = next(a for a in subcommand(name)._actions if "--algo" in a.option_strings)
+        assert list(algo.choices) == ["ddpg", "td3"] and algo.default is None, name
+        assert "default" in algo.help, name
+    assert not any("--algo" in a.option_strings for a in subcommand("plot")._actions)
+    assert "algorithm" in subcommand("plot").format_help()  # labels come from config.json

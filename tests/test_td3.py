@@ -249,7 +249,7 @@ def test_the_config_chooses_the_algorithm():
     preset = TD3Config.preset("Pendulum-v1")
     ddpg_preset = DDPGConfig.preset("Pendulum-v1")
     assert isinstance(preset, TD3Config) and preset.hidden == ddpg_preset.hidden
-    assert (preset.twin_critics, preset.target_smoothing, preset.policy_delay) == (True, True, 2)
+    assert (preset.twin_critics, preset.target_smoothing, preset.policy_delay) == (True, True, 1)
     assert TD3Config.preset("Pendulum-v1", policy_delay=1).policy_delay == 1
     assert preset.replace(twin_critics=False).twin_critics is False
     assert config_from_dict(preset.to_dict()) == preset
