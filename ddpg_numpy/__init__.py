@@ -16,7 +16,9 @@ from .core.nn import MLP, Linear, ReLU, Tanh
 from .core.optim import SGD, Adam
 from .core.replay import Batch, ReplayBuffer
 from .core.td3 import TD3, load_agent
-from .lab.training import TrainResult, evaluate, train
+from .lab.envs import evaluate
+from .lab.loop import TrainResult
+from .lab.training import train
 
 __all__ = ["DDPG", "DDPGConfig", "ReplayBuffer", "Batch", "train", "evaluate", "TrainResult",
            "TrainingDivergedError", "soft_update", "Actor", "Critic", "MLP", "Linear", "ReLU",

@@ -128,7 +128,7 @@ def _print_optimum(env_id: str | None, episodes: int) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .lab.training import evaluate
+    from .lab.envs import evaluate
 
     agent = _load_agent_as(args.checkpoint, args.algo)
     env_id = _env_of(args, agent)

@@ -3,7 +3,7 @@
 import csv
 
 from ddpg_numpy import DDPG, DDPGConfig
-from ddpg_numpy.lab.training import PROGRESS_FIELDS
+from ddpg_numpy.lab.run_logs import PROGRESS_FIELDS
 
 TINY = DDPGConfig(hidden=(8, 8), dtype="float64")
 

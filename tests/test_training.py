@@ -14,7 +14,7 @@ import pytest
 
 from ddpg_numpy import DDPG, DDPGConfig, TrainingDivergedError, evaluate, train
 from ddpg_numpy.core.checkpoint import load_npz
-from ddpg_numpy.lab.training import PROGRESS_FIELDS
+from ddpg_numpy.lab.run_logs import PROGRESS_FIELDS
 
 # Small and fast; every value the assertions depend on is pinned here, not taken from the preset.
 TINY = DDPGConfig.preset("Pendulum-v1", hidden=(16, 16), batch_size=64, warmup_steps=100,

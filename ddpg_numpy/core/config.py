@@ -96,18 +96,19 @@ def _refuse_unknown_fields(cls: type, changes: dict[str, Any]) -> None:
                          f"{sorted(names)}")
 
 
-def _is_int(x: Any) -> bool:
+def is_whole_number(x: Any) -> bool:
+    """An int (NumPy's too), but not a bool."""
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def _is_number(x: Any) -> bool:
     """A real number that is finite (an int always is; float(10**400) would overflow)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and (
-        _is_int(x) or math.isfinite(x))
+        is_whole_number(x) or math.isfinite(x))
 
 
 def _are_ints(x: Any, least: int) -> bool:
-    return isinstance(x, (list, tuple)) and all(_is_int(k) and k >= least for k in x)
+    return isinstance(x, (list, tuple)) and all(is_whole_number(k) and k >= least for k in x)
 
 
 # What each field must be: (fields, test, rule). A problem reads "name=value must be RULE (e.g.
@@ -117,15 +118,16 @@ _RULES = [
     (("critic_weight_decay", "noise_sigma", "ou_theta"), lambda v: _is_number(v) and v >= 0,
      "a finite number >= 0"),
     (("batch_size", "buffer_size", "updates_per_step", "eval_every", "eval_episodes",
-      "checkpoint_every"), lambda v: _is_int(v) and v >= 1, "a whole number >= 1"),
+      "checkpoint_every"), lambda v: is_whole_number(v) and v >= 1, "a whole number >= 1"),
     (("warmup_steps", "learning_starts", "snapshot_every", "critic_action_layer"),
-     lambda v: _is_int(v) and v >= 0, "a whole number >= 0"),
+     lambda v: is_whole_number(v) and v >= 0, "a whole number >= 0"),
     (("gamma",), lambda v: _is_number(v) and 0 <= v <= 1, "in [0, 1]"),
     (("tau",), lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]"),
     (("noise",), lambda v: v in ("ou", "gaussian"), "'ou' or 'gaussian'"),
     (("target_noise", "target_noise_clip"), lambda v: _is_number(v) and v >= 0,
      "a finite number >= 0"),  # TD3Config's
-    (("policy_delay",), lambda v: _is_int(v) and v >= 1, "a whole number >= 1 (1: no delay)"),
+    (("policy_delay",), lambda v: is_whole_number(v) and v >= 1,
+     "a whole number >= 1 (1: no delay)"),
     (("twin_critics", "target_smoothing"), lambda v: isinstance(v, bool), "True or False"),
     (("dtype",), lambda v: v in ("float64", "float32"), "'float64' or 'float32'"),
     (("checkpoint_replay",), lambda v: isinstance(v, bool), "True or False"),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import ast
-import numbers
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+from ..core.config import is_whole_number
 
 if TYPE_CHECKING:
     from ..core.config import DDPGConfig
@@ -77,19 +78,15 @@ def parse_override(text: str) -> tuple[str, object]:
         return key.strip(), value
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
 def check_train_arguments(steps: int, seed: int, seeds: Sequence[int] | None,
                           out: str | Path | None) -> None:
     """What ``train`` refuses before it starts: no steps, negative or repeated seeds, a run
     folder that cannot be written. Each is a ValueError naming the value and the fix."""
-    if not _is_int(steps) or steps < 1:
+    if not is_whole_number(steps) or steps < 1:
         raise ValueError(f"steps={steps!r}: train for at least 1 environment step (--steps N, "
                          "N >= 1; the default is 20000).")
     for s in [seed] if seeds is None else list(seeds):
-        if not _is_int(s) or s < 0:
+        if not is_whole_number(s) or s < 0:
             raise ValueError(f"seed {s!r}: {SEEDS_HELP} (e.g. --seed 0 or --seeds 0-4).")
     if seeds is not None:
         seeds = list(seeds)

@@ -5,7 +5,7 @@ processes are parallel.py; every file of the run folder (config.json, progress.c
 checkpoint.npz, agent.npz, snapshots/) is written and read by run_folder.py.
 
 Evaluation runs the deterministic policy μ(s) (no noise) on separate environments from a fixed
-set of start states — ``reset(seed=10_000 + i)`` for i < eval_episodes — identical for every
+set of start states — ``reset(seed=EVAL_SEED_BASE + i)`` for i < eval_episodes — identical for every
 seed and every evaluation, so numbers are comparable across the curve and across runs (envs.py).
 """
 
@@ -15,14 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.config import DDPGConfig
-from .envs import evaluate, make_env
 from .loop import TrainResult, train_in_process
 from .options import check_train_arguments
 from .parallel import train_in_workers
-from .run_folder import PROGRESS_FIELDS
 
-# evaluate, make_env and PROGRESS_FIELDS are re-exported: older code imports them from here.
-__all__ = ["PROGRESS_FIELDS", "TrainResult", "evaluate", "make_env", "train"]
+__all__ = ["train"]
 
 
 def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, seed: int = 0,
