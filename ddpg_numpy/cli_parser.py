@@ -58,8 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint, with its config")
     p.add_argument("--paper", action="store_true",
-                   help="use the paper's hyperparameters instead of the environment's preset "
-                        "(with --algo td3: DDPG's paper values plus TD3's, TD3Config())")
+                   help="use the paper's hyperparameters (float64) instead of the environment's "
+                        "preset or, without one, the fast defaults (with --algo td3: DDPG's "
+                        "paper values plus TD3's, TD3Config())")
     p.add_argument("--set", dest="overrides", type=options.parse_override, action="append",
                    default=[], metavar="NAME=VALUE",
                    help="override one hyperparameter, e.g. --set tau=0.005 (repeatable)")

@@ -174,7 +174,7 @@ CASES = [
      ["train", "--resume", "--out", "{run}", "--set", "tau=0.5", "--env", "Pendulum-v1",
       "--seed", "3"],
      r"flags disagree: --env Pendulum-v1 \(the run's: BadInputs/OtherBounds-v0\); "
-     r"--seed/--seeds \[3\] \(the run's: \[0\]\); --set tau=0.5 \(the run's: 0.001\)"),
+     r"--seed/--seeds \[3\] \(the run's: \[0\]\); --set tau=0.5 \(the run's: 0.005\)"),
     ("--resume with other workers", ["train", "--resume", "--out", "{run}", "--workers", "2"],
      r"--workers 2 \(the run's: 1\)"),
     ("--resume of a hand-edited config", ["train", "--resume", "--out", "{bad_gamma}"],

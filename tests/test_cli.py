@@ -1,5 +1,6 @@
 """The command line: each command once on tiny inputs, and its errors."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,24 @@ def test_algo_is_explained_where_it_is_taken():
         assert "default" in algo.help, name
     assert not any("--algo" in a.option_strings for a in subcommand("plot")._actions)
     assert "algorithm" in subcommand("plot").format_help()  # labels come from config.json
+
+
+def test_a_task_without_a_preset_trains_with_the_fast_defaults_and_says_so(tmp_path, capsys):
+    small = ["--steps", "300", "--set", "hidden=(16, 16)", "--set", "warmup_steps=100",
+             "--set", "learning_starts=100", "--set", "eval_every=300", "--set",
+             "eval_episodes=1", "--no-progress"]
+    out = tmp_path / "car"
+    assert main(["train", "--env", "MountainCarContinuous-v0", "--out", str(out), *small]) == 0
+    printed = capsys.readouterr().out
+    assert "MountainCarContinuous-v0 has no preset: using the fast defaults" in printed
+    assert "--paper for the paper's" in printed
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert saved["dtype"] == "float32" and saved["flush_denormals"] is True
+    assert saved["batch_size"] == 100 and saved["noise"] == "gaussian"
+
+    paper = tmp_path / "paper"
+    assert main(["train", "--env", "MountainCarContinuous-v0", "--paper", "--out", str(paper),
+                 *small]) == 0
+    assert "has no preset" not in capsys.readouterr().out
+    saved = json.loads((paper / "config.json").read_text())["config"]
+    assert saved["dtype"] == "float64" and saved["noise"] == "ou" and saved["batch_size"] == 64

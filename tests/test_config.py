@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from ddpg_numpy import DDPGConfig
+from ddpg_numpy import DDPGConfig, TD3Config
 from ddpg_numpy.core.config import PRESETS
 
 
@@ -115,3 +115,36 @@ def test_a_hand_edited_config_json_is_refused_when_read(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(run))
     with pytest.raises(ValueError, match=r"actor_lr=nan must be a finite number > 0"):
         read_saved_run(tmp_path)
+
+
+MUJOCO_TASKS = ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "InvertedPendulum-v5")
+
+
+@pytest.mark.parametrize("env_id", MUJOCO_TASKS)
+def test_mujoco_presets_are_the_td3_papers_values_on_the_fast_path(env_id):
+    cfg = DDPGConfig.preset(env_id)
+    assert cfg.hidden == (400, 300) and cfg.critic_action_layer == 0  # (s, a) enter together
+    assert (cfg.actor_lr, cfg.critic_lr, cfg.critic_weight_decay) == (1e-3, 1e-3, 0.0)
+    assert (cfg.batch_size, cfg.tau, cfg.gamma) == (100, 5e-3, 0.99)
+    assert (cfg.noise, cfg.noise_sigma) == ("gaussian", 0.1)
+    assert (cfg.eval_every, cfg.eval_episodes) == (5000, 10)
+    assert cfg.dtype == "float32" and cfg.flush_denormals
+    assert cfg.warmup_steps == (10_000 if env_id == "HalfCheetah-v5" else 1000)
+
+
+@pytest.mark.parametrize("env_id", MUJOCO_TASKS)
+def test_td3s_mujoco_preset_is_ddpgs_with_the_three_switches_on(env_id):
+    td3 = TD3Config.preset(env_id)
+    assert (td3.twin_critics, td3.target_smoothing, td3.policy_delay) == (True, True, 2)
+    assert (td3.target_noise, td3.target_noise_clip) == (0.2, 0.5)
+    assert DDPGConfig.from_dict({k: v for k, v in td3.to_dict().items()
+                                 if k in DDPGConfig().to_dict()}) == DDPGConfig.preset(env_id)
+
+
+def test_fast_defaults_are_the_td3_papers_values_in_float32_with_overrides():
+    cfg = DDPGConfig.fast_defaults(batch_size=256)
+    assert cfg.dtype == "float32" and cfg.flush_denormals and cfg.batch_size == 256
+    assert (cfg.hidden, cfg.noise, cfg.warmup_steps) == ((400, 300), "gaussian", 10_000)
+    assert isinstance(TD3Config.fast_defaults(), TD3Config)
+    with pytest.raises(KeyError, match="fast_defaults"):
+        DDPGConfig.preset("Ant-v5")

@@ -150,9 +150,10 @@ def test_matplotlib_lives_in_plots():
 
 
 def test_the_core_is_small_and_modules_hold_one_concept():
-    # DDPG's core (TD3, td3.py, is a few hundred lines on top of it, bounded like any module)
+    # DDPG's core (TD3, td3.py, is a few hundred lines on top of it, and presets.py is a table
+    # of tuned values with their sources, not algorithm: both bounded like any module)
     core_lines = sum(len(p.read_text().splitlines()) for p in (PACKAGE / "core").glob("*.py")
-                     if p.name != "td3.py")
+                     if p.name not in ("td3.py", "presets.py"))
     assert core_lines < CORE_LINES_LIMIT, f"DDPG's core is {core_lines} lines"
     long = {module_name(p): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MODULE_LINES_LIMIT}

@@ -15,6 +15,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .presets import DDPG_PRESETS, FAST_DEFAULTS, TD3_PRESET_CHANGES
+
 
 @dataclass(frozen=True)
 class DDPGConfig:
@@ -37,6 +39,7 @@ class DDPGConfig:
     learning_starts: int = 0  # no update before this many transitions (and ≥ batch_size)
     updates_per_step: int = 1  # gradient steps per environment step
     dtype: Literal["float64", "float32"] = "float64"  # float32 is the fast path
+    flush_denormals: bool = False  # updates treat floats below 1e-38 as 0: fast/denormals.py
     eval_every: int = 1000  # environment steps between evaluations
     eval_episodes: int = 10  # fixed start states per evaluation (lab.envs.EVAL_SEED_BASE + i)
     checkpoint_every: int = 5000  # checkpoint at the first episode end after this many steps
@@ -63,8 +66,14 @@ class DDPGConfig:
         if env_id not in PRESETS:
             known = ", ".join(sorted(PRESETS))
             raise KeyError(f"no preset for {env_id!r}; presets exist for: {known}. "
-                           "Use DDPGConfig(...) with the paper's defaults instead.")
+                           "Use DDPGConfig.fast_defaults() or the paper's DDPGConfig() instead.")
         return dataclasses.replace(PRESETS[env_id], **overrides)
+
+    @classmethod
+    def fast_defaults(cls, **overrides: Any) -> DDPGConfig:
+        """For a task without a preset: the TD3 paper's values on the fast path (FAST_DEFAULTS in
+        presets.py says why), with optional overrides."""
+        return cls.from_dict({**cls().to_dict(), **FAST_DEFAULTS, **overrides})
 
     def replace(self, **changes: Any) -> DDPGConfig:
         _refuse_unknown_fields(type(self), changes)
@@ -130,7 +139,7 @@ _RULES = [
      "a whole number >= 1 (1: no delay)"),
     (("twin_critics", "target_smoothing"), lambda v: isinstance(v, bool), "True or False"),
     (("dtype",), lambda v: v in ("float64", "float32"), "'float64' or 'float32'"),
-    (("checkpoint_replay",), lambda v: isinstance(v, bool), "True or False"),
+    (("checkpoint_replay", "flush_denormals"), lambda v: isinstance(v, bool), "True or False"),
     (("hidden",), lambda v: _are_ints(v, 1) and len(v) > 0, "a non-empty list of layer widths "
      ">= 1"),
     (("snapshot_steps",), lambda v: _are_ints(v, 1), "a list of environment steps >= 1"),
@@ -161,36 +170,8 @@ def _problems(cfg: DDPGConfig) -> list[str]:
     return problems
 
 
-PRESETS: dict[str, DDPGConfig] = {
-    # Chosen with benchmarks/learning.py on seeds 0-9, checked on seeds 10-29: all 30 reach -200
-    # (50 fixed evaluation starts) by 5,000 steps and never fall below it again; the median at
-    # 20,000 steps is -146.5 (the optimum: -134.5). Departures from the paper:
-    # - hidden 128-128 (paper 400-300): enough for a 3-d state at 1/7 of the multiply-adds;
-    #   64-64 and 96-96 left some seeds stuck near -1200 or collapsing after learning;
-    # - actor_lr 1e-3 (paper 1e-4): the policy keeps up with its critic;
-    # - gamma 0.98 (paper 0.99): a 50-step horizon suffices to swing up; 0.99 collapsed more;
-    # - tau 5e-3 (paper 1e-3): 5x faster targets suit a 20,000-step run;
-    # - 2 updates per environment step: the critic is the bottleneck; two minibatches per step
-    #   halve the steps to -200 and stop seeds from stalling (at twice the cost per step);
-    # - 1,000 uniformly random warm-up steps before the policy and its noise take over;
-    # - buffer 100k: more than a run's 20k steps, so nothing is overwritten; float32: fast path.
-    # Kept from the paper: critic_lr 1e-3, batch 64, weight decay 1e-2 on the critic (without it
-    # 2 of 30 seeds fell below -200 after 10k steps), the action entering the critic's layer 2,
-    # and Ornstein-Uhlenbeck noise θ = 0.15, σ = 0.2 (with Gaussian σ = 0.1 instead, 3 of the 30
-    # seeds fell back below -200 for a while after first reaching it); notebooks 05 and 07
-    # compare the noises.
-    "Pendulum-v1": DDPGConfig(
-        hidden=(128, 128), actor_lr=1e-3, critic_lr=1e-3, critic_weight_decay=1e-2, gamma=0.98,
-        tau=5e-3, batch_size=64, buffer_size=100_000, noise="ou", noise_sigma=0.2, ou_theta=0.15,
-        warmup_steps=1000, learning_starts=1000, updates_per_step=2, dtype="float32",
-        eval_every=1000, eval_episodes=10),
-    # TD3-style values (Gaussian σ = 0.1, τ = 5e-3, batch 256, 10k random steps), paper-sized
-    # networks. Checked on seeds 0-1 for 200,000 steps: evaluation returns 6,620 and 6,983.
-    "HalfCheetah-v5": DDPGConfig(
-        hidden=(400, 300), actor_lr=1e-3, critic_lr=1e-3, critic_weight_decay=0.0,
-        tau=5e-3, batch_size=256, noise="gaussian", noise_sigma=0.1, warmup_steps=10_000,
-        learning_starts=10_000, dtype="float32", eval_every=5000, eval_episodes=5),
-}
+PRESETS: dict[str, DDPGConfig] = {env_id: DDPGConfig(**values)
+                                  for env_id, values in DDPG_PRESETS.items()}
 
 
 @dataclass(frozen=True)
@@ -214,14 +195,6 @@ class TD3Config(DDPGConfig):
         where TD3_PRESET_CHANGES says otherwise for ``env_id``, and optional overrides."""
         return cls.from_dict({**DDPGConfig.preset(env_id).to_dict(),
                               **TD3_PRESET_CHANGES.get(env_id, {}), **overrides})
-
-
-# TD3's changes to DDPG's preset (the rest: PRESETS, the paper's switches). Pendulum-v1, as DDPG's:
-# `python benchmarks/learning.py --algo td3 --seeds 0-9 --steps 20000 --solo-steps 0 --workers 2
-# --set policy_delay=D` (SkylakeX kernels; benchmarks/README.md §6). D=2 (paper): all reach -200
-# by 6k, but seed 6 falls back to -327; median at 20k -145.6. D=1: all by 4k, none falls back,
-# -148.4 (seeds 10-19: by 6k, none, -147.4). TD3 does not beat DDPG's preset here (-148.6).
-TD3_PRESET_CHANGES: dict[str, dict[str, Any]] = {"Pendulum-v1": {"policy_delay": 1}}
 
 
 def config_from_dict(d: dict[str, Any]) -> DDPGConfig:
