@@ -6,7 +6,7 @@ Everything runs through ``ddpg_numpy.train`` (the real loop: acting, env.step, r
 per step), NumPy's BLAS on 1 thread, and reads the run's ``timing.csv``, whose training seconds
 leave evaluation out (evaluation seconds are reported beside them). Four measurements:
 
-* **HalfCheetah-v5 while learning** — its preset (400-300, batch 256, float32) with the random
+* **HalfCheetah-v5 while learning** — its preset (400-300, float32) at batch 256 with the random
   warm-up cut to 1,000 steps (it only fills the buffer); steps/s over 1,000-step windows once
   updates run, median of the windows. Stable-Baselines3 DDPG does about 64 steps/s here
   (figure quoted in issue 7; SB3 is not installed).
@@ -65,8 +65,8 @@ def steps_per_second(env_id: str, cfg: DDPGConfig, windows: int, folder: Path) -
 
 
 def halfcheetah(windows: int, folder: Path) -> dict:
-    cfg = quick(DDPGConfig.preset("HalfCheetah-v5", warmup_steps=1000, learning_starts=1000,
-                                  eval_episodes=1))
+    cfg = quick(DDPGConfig.preset("HalfCheetah-v5", batch_size=256, warmup_steps=1000,
+                                  learning_starts=1000, eval_episodes=1))
     rates = steps_per_second("HalfCheetah-v5", cfg, windows, folder)
     return {"rates": rates, "median": statistics.median(rates)}
 

@@ -8,7 +8,8 @@ Inputs, in ``checkpoints/`` (see checkpoints/README.md for the commands that mad
   the stacked seeds, snapshots/agent_<step>.npz);
 * ``pendulum_optimal.npz``: the dynamic-programming ground truth (``ddpg_numpy.pendulum``);
 * ``td3/``: DDPG, each of TD3's changes alone and TD3, 5 seeds each (progress.csv, config.json,
-  start_values.csv per condition; made by ``benchmarks/td3_ablation.py``).
+  start_values.csv per condition; made by ``benchmarks/td3_ablation.py``);
+* ``mujoco/`` (optional): DDPG and TD3 on MuJoCo and the TD3 paper's curves (mujoco_table.py).
 
 Same files in, same images out: every random number is seeded, rollouts start from fixed
 ``env.reset(seed=...)`` states, and PNGs carry no version or date metadata.
@@ -63,6 +64,7 @@ class Inputs:
     def __init__(self, checkpoints: Path) -> None:
         self.run = checkpoints / "pendulum"
         self.td3_runs = checkpoints / "td3"
+        self.mujoco = checkpoints / "mujoco"
         truth_file = checkpoints / "pendulum_optimal.npz"
         for needed in (self.run / "progress.csv", self.run / "agent.npz", truth_file):
             if not needed.exists():
@@ -269,6 +271,12 @@ def _steps_to(progress: dict[str, np.ndarray], level: float) -> float:
     return float(steps[np.argmax(reached)]) if reached.any() else np.inf
 
 
+def mujoco_learning_curves(inp: Inputs, out: Path) -> list[Path]:
+    """Our DDPG and TD3 on HalfCheetah, Hopper, Walker2d beside the TD3 paper's 10 seeds."""
+    fig = P.plot_mujoco_folder(inp.mujoco)  # None without checkpoints/mujoco
+    return [] if fig is None else [_save(fig, out / "mujoco_learning_curves.png")]
+
+
 def exploration_noise(inp: Inputs, out: Path) -> list[Path]:
     """The paper's OU process beside Gaussian noise of the same spread (stationary std)."""
     paper = DDPGConfig()
@@ -294,7 +302,7 @@ def rollout_gif(inp: Inputs, out: Path) -> list[Path]:
 
 FIGURES: list[Callable[[Inputs, Path], list[Path]]] = [
     learning_curves, value_policy_maps, maps_over_training, critic_view, overestimation,
-    td3_overestimation, exploration_noise, rollout_gif]
+    td3_overestimation, mujoco_learning_curves, exploration_noise, rollout_gif]
 
 
 def make_all(out_dir: str | Path = "figures", checkpoints: str | Path | None = None

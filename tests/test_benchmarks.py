@@ -14,7 +14,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import ablations, end_to_end, learning, seed_scaling, update_speed  # noqa: E402
+from benchmarks import (  # noqa: E402
+    ablations,
+    end_to_end,
+    learning,
+    seed_scaling,
+    td3_end_to_end,
+    update_speed,
+)
 
 
 def test_seed_scaling_prints_the_table_and_the_fit(capsys):
@@ -121,3 +128,58 @@ def test_update_profile_splits_the_update_into_products_and_the_rest():
     assert share["calls"] > 20  # every layer's forward and backward product is counted
     assert update_profile.fast_update.np is np  # the timing wrapper is taken out again
 
+
+TD3_E2E_TINY = ["--steps", "100", "--warmup", "100", "--repeats", "1", "--hidden", "8", "8",
+                "--batch", "16"]
+
+
+def test_td3_end_to_end_measures_ours_through_train_without_torch(capsys):
+    pytest.importorskip("mujoco")
+    assert td3_end_to_end.main([*TD3_E2E_TINY, "--no-torch"]) == 0
+    out = capsys.readouterr().out
+    assert "PyTorch skipped (--no-torch)" in out and "| ours (NumPy fast path) | **" in out
+    assert "PyTorch 1 thread |" not in out and "not measured (no PyTorch)" in out
+
+
+def test_td3_end_to_end_says_how_to_install_a_missing_torch(capsys, monkeypatch):
+    pytest.importorskip("mujoco")
+    monkeypatch.setattr(td3_end_to_end, "torch_available", lambda: False)
+    assert td3_end_to_end.main(TD3_E2E_TINY) == 0
+    assert "pip install torch==2.13.0" in capsys.readouterr().out
+
+
+def test_td3_end_to_end_against_cleanrls_loop_in_pytorch(capsys):
+    pytest.importorskip("mujoco")
+    torch = pytest.importorskip("torch")
+    from ddpg_numpy.fast.denormals import SUPPORTED, denormals_flushed_now
+
+    assert td3_end_to_end.main(TD3_E2E_TINY) == 0
+    out = capsys.readouterr().out
+    for name in td3_end_to_end.TORCH_VARIANTS:  # each with its ratio ours ÷ it
+        assert next(line for line in out.splitlines()
+                    if line.startswith(f"| {name} |")).count("×") == 1, name
+    assert "Target ours ≥ 2× PyTorch 1 thread: " in out and f"PyTorch {torch.__version__}" in out
+    # The flushed and 2-thread variants change process-wide settings: both are undone.
+    assert torch.get_num_threads() == 1 and not (SUPPORTED and denormals_flushed_now())
+
+
+def test_the_pytorch_update_trains_on_the_minibatch_it_is_given():
+    torch = pytest.importorskip("torch")
+    from benchmarks.torch_td3_baseline import make_torch_td3_update
+
+    update = make_torch_td3_update(obs_dim=3, act_dim=1, hidden=(8, 8), batch_size=16)
+    buffer, rng = td3_end_to_end.RingBuffer(4, obs_dim=3, act_dim=1), np.random.default_rng(0)
+    for reward in (1.0, 2.0, 3.0, 4.0, np.nan, np.nan):  # the NaNs overwrite the first two
+        buffer.add(rng.normal(size=3), rng.uniform(-1, 1, 1), reward, rng.normal(size=3), False)
+    batch = buffer.sample(16, rng)
+    assert sorted(set(batch[2][~np.isnan(batch[2])])) == [3.0, 4.0] and np.isnan(batch[2]).any()
+    td3_end_to_end.batch_loader(update)(batch)
+    update()  # had it trained on its own fixed batch, the critics would stay finite
+    assert not torch.isfinite(update.networks["qf1"].fc3.weight).all()
+
+
+def test_td3_end_to_end_refuses_a_warmup_shorter_than_a_minibatch(capsys):
+    with pytest.raises(SystemExit) as stop:
+        td3_end_to_end.main(["--warmup", "100", "--batch", "256"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "raise --warmup" in err

@@ -12,6 +12,7 @@ from the ones that draw it, so notebooks can look at the numbers too.
 * ``critic_view``: Q(s, a) over the actions at one state (L14).
 * ``overestimation``: predicted Q(s₀, μ(s₀)) against the return obtained.
 * ``td3_overestimation``: the same for DDPG, TD3 and each of TD3's changes, with V*.
+* ``mujoco``: DDPG and TD3 on MuJoCo tasks beside the TD3 paper's curves.
 * ``noise``: exploration noise paths (L5, L8).
 * ``rollout``: episodes of μ(s), as GIFs and notebook animations.
 """
@@ -28,6 +29,14 @@ from .curves import (
     plot_runs,
     seed_curves,
     steps_axis,
+)
+from .mujoco import (
+    PAPER_CURVES_FILE,
+    SeedCurves,
+    load_mujoco_runs,
+    load_paper_curves,
+    plot_mujoco_curves,
+    plot_mujoco_folder,
 )
 from .noise import noise_paths, plot_noise_paths
 from .overestimation import discounted_horizon, overestimation, plot_overestimation
@@ -97,4 +106,7 @@ __all__ = [
     # td3_overestimation
     "START_VALUES_FILE", "StartValues", "load_start_values", "optimal_value_and_error",
     "plot_td3_overestimation",
+    # mujoco
+    "PAPER_CURVES_FILE", "SeedCurves", "load_mujoco_runs", "load_paper_curves",
+    "plot_mujoco_curves", "plot_mujoco_folder",
 ]

@@ -1,0 +1,168 @@
+"""benchmarks/mujoco_table.py: the MuJoCo runs collected into small shipped files, on a fake runs
+folder (known numbers, the real column names) and on a tiny real trained agent."""
+
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # the collector imports plots (no display in tests)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from ddpg_numpy import TD3, TD3Config, load_agent, train  # noqa: E402
+from ddpg_numpy.cli import main as cli_main  # noqa: E402
+from ddpg_numpy.lab.envs import evaluate  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import mujoco_table as M  # noqa: E402
+
+# The header of runs/mujoco/<env>/td3/seed0/progress.csv and timing.csv, copied.
+PROGRESS_HEADER = ("step,seed,episodes,eval_return_mean,eval_return_std,eval_return_min,"
+                   "eval_return_max,train_return,critic_loss,q_mean,actor_objective,updates")
+TIMING_HEADER = "step,train_seconds,eval_seconds"
+STEPS = range(5000, 200_001, 5000)
+
+
+def ours(step, algo, seed):
+    return step / (40 if algo == "td3" else 100) + 100 * seed
+
+
+def write_run(run, env, algo, seed, last_step=200_000, torn_row=False):
+    """progress.csv, timing.csv (1 s of training per 100 steps, 0.5 s of evaluation per
+    evaluation) and config.json of a run that got to ``last_step``."""
+    run.mkdir(parents=True)
+    rows, timing = [PROGRESS_HEADER], [TIMING_HEADER]
+    for k, step in enumerate(s for s in STEPS if s <= last_step):
+        rows.append(f"{step},{seed},{step // 500},{ours(step, algo, seed)},1,0,2,3,0.5,40,41,"
+                    f"{step - 999}")
+        timing.append(f"{step},{step / 100},{0.5 * (k + 1)}")
+    text = "\n".join(rows) + "\n"
+    (run / "progress.csv").write_text(text + ("205000,0,41" if torn_row else ""))
+    (run / "timing.csv").write_text("\n".join(timing) + "\n")
+    config = {"learning_starts": 1000, "warmup_steps": 1000, "eval_episodes": 10}
+    (run / "config.json").write_text(json.dumps({"env_id": env, "seeds": [seed],
+                                                 "steps": 200_000, "config": config}))
+
+
+def paper_value(task, seed, i):
+    return {"Hopper": 20.0, "Walker2d": 30.0}.get(task, 1.0) * i + 50 * seed
+
+
+@pytest.fixture
+def paper_folder(tmp_path):
+    """The paper's .npy files: 4 tasks x 10 seeds x 201 evaluations, known numbers."""
+    folder = tmp_path / "td3curves"
+    folder.mkdir()
+    for task in M.PAPER_TASKS:
+        for seed in M.PAPER_SEEDS:
+            np.save(folder / f"TD3_{task}-v1_{seed}.npy",
+                    np.array([paper_value(task, seed, i) for i in range(201)]))
+    return folder
+
+
+def test_collects_logs_and_summarises_against_the_paper(tmp_path, paper_folder, capsys):
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    for algo in ("ddpg", "td3"):
+        for seed in (0, 1, 2):
+            write_run(runs / "Hopper-v5" / algo / f"seed{seed}", "Hopper-v5", algo, seed,
+                      torn_row=seed == 0)
+            write_run(runs / "Walker2d-v5" / algo / f"seed{seed}", "Walker2d-v5", algo, seed,
+                      last_step=150_000 if seed == 2 else 200_000)
+    assert M.main(["--runs", str(runs), "--out", str(out), "--paper-curves",
+                   str(paper_folder)]) == 0
+    copied = (out / "Hopper-v5/td3/seed0/progress.csv").read_text()
+    assert copied == (runs / "Hopper-v5/td3/seed0/progress.csv").read_text().rsplit("\n", 1)[0] \
+        + "\n"  # the row being written is left out
+    assert copied.splitlines()[0] == PROGRESS_HEADER
+    assert not list(out.rglob("*.npz"))  # no agent files in these runs: none written
+
+    curves = (out / M.PAPER_CURVES_FILE).read_text().splitlines()
+    assert curves[0].startswith("# The TD3 paper's learning curves") and \
+        curves[2] == "env,seed,step,return"
+    assert len(curves) == 3 + 4 * 10 * (M.PAPER_MAX_STEP // 5000 + 1)
+    assert (out / M.PAPER_CURVES_FILE).stat().st_size < 150_000
+
+    rows = {(r["env"], r["algo"]): r for r in M.csv.DictReader(open(out / M.SUMMARY_FILE))}
+    hopper = rows["Hopper-v5", "td3"]
+    assert hopper["seeds"] == "3" and hopper["last_step"] == "200000;200000;200000"
+    assert hopper["complete"] == "True"
+    assert float(hopper["mean_200k"]) == pytest.approx(5100) and \
+        float(hopper["std_200k"]) == pytest.approx(100 * np.sqrt(2 / 3), abs=0.05)
+    assert hopper["each_seed_100k"] == "2500.0;2600.0;2700.0"
+    paper_200k = [paper_value("Hopper", s, 40) for s in range(10)]  # evaluation 40 = step 200k
+    assert float(hopper["paper_mean_200k"]) == pytest.approx(np.mean(paper_200k))
+    assert float(hopper["paper_std_200k"]) == pytest.approx(np.std(paper_200k), abs=0.05)
+    assert hopper["td3_ge_paper_200k"] == ("yes" if 5100 >= np.mean(paper_200k) else "no")
+    ddpg = rows["Hopper-v5", "ddpg"]
+    assert ddpg["td3_ge_paper_200k"] == "" and float(ddpg["mean_100k"]) == pytest.approx(1100)
+    assert ddpg["td3_ge_paper_100k"] == ""
+    # 2,000 s of training and 40 evaluations of 0.5 s; 100 steps per training second.
+    assert hopper["seconds"] == "2020;2020;2020" and hopper["steps_per_second"] == \
+        "100.0;100.0;100.0"
+
+    walker = rows["Walker2d-v5", "td3"]  # seed 2 stopped at 150k: no 200k entry yet
+    assert walker["last_step"] == "200000;200000;150000" and walker["complete"] == "False"
+    assert walker["mean_200k"] == "" and walker["td3_ge_paper_200k"] == ""
+    assert float(walker["mean_100k"]) == pytest.approx(2600)
+    assert walker["td3_ge_paper_100k"] == ("yes" if 2600 >= 30 * 20 + 225 else "no")
+    table = capsys.readouterr().out
+    assert "| Hopper-v5 | TD3 | 3 | 200000;200000;200000 | 2,600 ± 82 |" in table
+    assert "| Walker2d-v5 | TD3 | 3 | 200000;200000;150000 |" in table
+
+
+def test_without_runs_or_paper_curves_it_says_what_to_pass(tmp_path, paper_folder, capsys):
+    assert M.main(["--runs", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
+    assert "no run folder" in capsys.readouterr().err
+    write_run(tmp_path / "runs/Hopper-v5/td3/seed0", "Hopper-v5", "td3", 0)
+    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
+                   "--paper-curves", str(tmp_path / "missing")]) == 2
+    assert "--paper-curves" in capsys.readouterr().err
+    stacked = tmp_path / "stacked/Hopper-v5/td3/seed0"
+    write_run(stacked, "Hopper-v5", "td3", 0)
+    (stacked / "config.json").write_text(json.dumps({"seeds": [0, 1], "steps": 200_000}))
+    assert M.main(["--runs", str(tmp_path / "stacked"), "--out", str(tmp_path / "o")]) == 2
+    assert "one per folder" in capsys.readouterr().err
+    # Once written, the curves stay when the paper's folder is gone.
+    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
+                   "--paper-curves", str(paper_folder)]) == 0
+    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
+                   "--paper-curves", str(tmp_path / "missing")]) == 0
+
+
+def test_actor_only_file_acts_like_the_agent_at_a_fraction_of_its_size(tmp_path, paper_folder,
+                                                                        capsys):
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    run = runs / "Pendulum-v1" / "td3" / "seed0"
+    cfg = TD3Config.preset("Pendulum-v1", hidden=(64, 64), batch_size=16, buffer_size=1000,
+                           warmup_steps=100, learning_starts=100, eval_every=100,
+                           eval_episodes=2)
+    train("Pendulum-v1", cfg, steps=300, seed=0, out=run, progress=False)
+    assert M.main(["--runs", str(runs), "--out", str(out), "--paper-curves", str(paper_folder),
+                   "--start-episodes", "3"]) == 0
+    trained, actor = load_agent(run / "agent.npz"), load_agent(out / run.relative_to(runs) /
+                                                                M.ACTOR_FILE)
+    assert isinstance(actor, TD3) and actor.env_id == "Pendulum-v1"
+    np.testing.assert_array_equal(actor.actor.theta, trained.actor.theta)
+    assert actor.actor.theta.dtype == np.float32
+    assert not actor.critic.theta.any() and not actor.critic2.theta.any()
+    np.testing.assert_array_equal(evaluate(actor, "Pendulum-v1", 2),
+                                  evaluate(trained, "Pendulum-v1", 2))
+    acting = tmp_path / "acting.npz"
+    trained.save(acting, training_state=False)  # actor and critics, uncompressed
+    size = (out / run.relative_to(runs) / M.ACTOR_FILE).stat().st_size
+    assert size < 0.5 * acting.stat().st_size
+    capsys.readouterr()
+    assert cli_main(["evaluate", str(out / run.relative_to(runs) / M.ACTOR_FILE),
+                     "--episodes", "2"]) == 0
+    assert "Pendulum-v1 seed 0: mean return" in capsys.readouterr().out
+
+    values = list(M.csv.DictReader(open(out / M.START_VALUES_FILE)))
+    assert [int(v["start"]) for v in values] == [0, 1, 2]
+    assert {v["step"] for v in values} == {"300"}
+    q1, returns = M.start_values(trained, "Pendulum-v1", 3)
+    np.testing.assert_allclose([float(v["q1"]) for v in values], q1, atol=0.01)
+    np.testing.assert_allclose([float(v["discounted_return"]) for v in values], returns,
+                               atol=0.01)
