@@ -15,10 +15,19 @@ export SDL_VIDEODRIVER ?= dummy
 
 setup: $(VENV)/.installed
 
+# MuJoCo draws GIFs (render) without a screen through EGL: on Debian/Ubuntu libegl1 and libgl1
+# (libegl1 alone brings no renderer; libgl1 brings Mesa's). Installed with apt-get where missing;
+# where that fails, render says what to install.
+HEADLESS_GL ?= libegl1 libgl1
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,notebooks,mujoco]"
+	! command -v dpkg >/dev/null || dpkg -s $(HEADLESS_GL) >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq $(HEADLESS_GL) >/dev/null; } || \
+	  echo "setup: could not install $(HEADLESS_GL) with apt-get: MuJoCo GIFs need them"
 	touch $@
 
 # Trains (or resumes an interrupted demo run), then evaluates on $(EPISODES) fixed starts and

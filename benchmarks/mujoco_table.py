@@ -20,7 +20,8 @@ writes into ``<out>``:
   when that folder is not given or missing;
 * ``summary.csv``: per task and algorithm, the mean ± std over seeds of the evaluation return at
   100k and 200k steps (only once every seed got there) beside the paper's at the same steps,
-  each seed's value, each run's wall-clock and its steps per second while learning.
+  each seed's value, the mean of each seed's last five evaluations (180k–200k) for ours and the
+  paper's, each run's wall-clock and its steps per second while learning.
 
 It prints the summary as a markdown table. Rerun it as often as wanted: it rewrites these files
 from the runs as they stand (and deletes nothing else in ``<out>``).
@@ -217,10 +218,27 @@ def summary_rows(out: Path, runs: dict[str, dict[str, SeedCurves]],
                         f"paper_mean_{k}": _num(p_mean), f"paper_std_{k}": _num(p_std),
                         f"td3_ge_paper_{k}": "" if algo != "td3" or "" in (mean, p_mean)
                         else ("yes" if mean >= p_mean else "no")}
+            # One evaluation is noisy (a seed's return can halve from one to the next): the
+            # mean of each seed's last five (180k-200k), for ours and the paper's alike.
+            ours = last_evaluations(curves, TABLE_STEPS[-1])
+            theirs = paper.get(task_of(env_id))
+            theirs = last_evaluations(theirs, TABLE_STEPS[-1]) if theirs is not None else None
+            mean, std = mean_and_std(ours) if ours is not None else ("", "")
+            p_mean, p_std = mean_and_std(theirs) if theirs is not None else ("", "")
+            row |= {"mean_last5": _num(mean), "std_last5": _num(std),
+                    "paper_mean_last5": _num(p_mean), "paper_std_last5": _num(p_std)}
             row |= {"seconds": ";".join(f"{s:.0f}" for s, _ in rates),
                     "steps_per_second": ";".join(f"{r:.1f}" for _, r in rates)}
             rows.append(row)
     return rows
+
+
+def last_evaluations(curves: SeedCurves, step: int, count: int = 5,
+                     every: int = 5000) -> np.ndarray | None:
+    """(S,) each seed's mean over its ``count`` evaluations up to ``step``, or None unless every
+    seed logged all of them."""
+    values = [curves.at(step - i * every) for i in range(count)]
+    return None if any(v is None for v in values) else np.mean(values, axis=0)
 
 
 def _num(x: float | str) -> str:
@@ -234,14 +252,16 @@ def markdown(rows: list[dict]) -> str:
         return "—" if mean == "" else f"{float(mean):,.0f} ± {float(std):,.0f}"
 
     lines = ["| task | algorithm | seeds | last step | return at 100k | paper's TD3 at 100k | "
-             "return at 200k | paper's TD3 at 200k | TD3 ≥ paper (100k, 200k) | seconds per "
-             "run | steps/s learning |", "|" + "---|" * 11]
+             "return at 200k | paper's TD3 at 200k | TD3 ≥ paper (100k, 200k) | last 5 "
+             "evaluations, 180k–200k | paper's TD3, same | seconds per run | steps/s learning |",
+             "|" + "---|" * 13]
     for r in rows:
         verdict = ", ".join(r[f"td3_ge_paper_{k}"] or "—" for k in ("100k", "200k"))
         lines.append(
             f"| {r['env']} | {r['algo'].upper()} | {r['seeds']} | {r['last_step']} | "
             f"{pm(r, '', '100k')} | {pm(r, 'paper_', '100k')} | {pm(r, '', '200k')} | "
             f"{pm(r, 'paper_', '200k')} | {verdict if r['algo'] == 'td3' else ''} | "
+            f"{pm(r, '', 'last5')} | {pm(r, 'paper_', 'last5')} | "
             f"{r['seconds']} | {r['steps_per_second']} |")
     return "\n".join(lines)
 

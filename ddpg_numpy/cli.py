@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -151,11 +152,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_agent_as(path: Path, algo: str | None):
-    """The DDPG or TD3 agent in ``path``; with ``algo`` given, the file must hold that one."""
-    from .core.td3 import load_agent
+def _load_agent_as(path: Path, algo: str | None, actor_only: bool = False):
+    """The DDPG or TD3 agent in ``path``; with ``algo`` given, the file must hold that one.
+    With ``actor_only``, the file may hold the actor alone (all acting needs)."""
+    from .core.checkpoint import Checkpoint, load_npz
+    from .core.config import config_from_dict
+    from .core.td3 import agent_class, agent_from_state_dict, load_agent
 
-    agent = load_agent(path)
+    state = load_npz(path) if actor_only else {}
+    if "actor.theta" in state and "critic.theta" not in state:  # the critics as initialised
+        config = config_from_dict(json.loads(str(state["config"])))
+        seeds = [int(s) for s in state["seeds"]]
+        initial = agent_class(config)(int(state["obs_dim"]), int(state["act_dim"]),
+                                      state["action_low"], state["action_high"], config,
+                                      seeds if state["stacked"] else seeds[0])
+        state = Checkpoint(path, {**initial.state_dict(training_state=False), **state})
+    agent = agent_from_state_dict(state) if "actor.theta" in state else load_agent(path)
     if algo is not None and algo != agent.algorithm:
         raise ValueError(f"--algo {algo}, but {path} holds a {agent.algorithm.upper()} agent "
                          f"(the file records algorithm={agent.algorithm!r}): pass --algo "
@@ -164,11 +176,14 @@ def _load_agent_as(path: Path, algo: str | None):
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from .lab.envs import prepare_offscreen_rendering
     from .pendulum.reference import ENV_ID, hanging_evaluation_start
     from .plots import save_rollout_gif
 
     options.check_can_write(args.gif, "the GIF", "--gif", folder=False, example="agent.gif")
-    agent = _load_agent_as(args.checkpoint, args.algo)
+    agent = _load_agent_as(args.checkpoint, args.algo, actor_only=True)
+    if args.env or agent.env_id:  # MuJoCo's OpenGL must be chosen before MuJoCo is imported
+        prepare_offscreen_rendering(args.env or agent.env_id)
     env_id, seed = _env_of(args, agent), args.seed
     if seed is None:
         seed = EVAL_SEED_BASE
@@ -178,7 +193,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             print(f"from the evaluation start hanging lowest: reset(seed={seed}), θ = "
                   f"{theta:+.2f} rad; the optimum's return from it (dynamic programming): "
                   f"{optimum:.1f}")
-    path = save_rollout_gif(agent, env_id, args.gif, seed=seed, steps=args.steps)
+    path = save_rollout_gif(agent, env_id, args.gif, seed=seed, steps=args.steps,
+                            every=args.every, width=args.width, max_frames=args.max_frames)
     print(f"wrote {path}")
     return 0
 

@@ -73,15 +73,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="episodes from the fixed evaluation start states (default 50)")
     add_algo_check(p)
 
-    p = sub.add_parser("render", help="write a GIF of a saved agent acting")
-    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
+    p = sub.add_parser("render", help="write a GIF of a saved agent acting",
+                       description="A GIF of the agent's deterministic policy μ(s) at real "
+                       "speed, with step, reward, return and action under each frame. MuJoCo "
+                       "tasks draw off-screen: MUJOCO_GL if set, else (no screen) egl, then "
+                       "osmesa; if neither works, the error says which package to install.")
+    p.add_argument("checkpoint", type=Path,
+                   help="agent.npz or checkpoint.npz of a run (or a file with the actor alone)")
     p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
     p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
     p.add_argument("--seed", type=whole(0), default=None,
                    help=f"start state: env.reset(seed=...) (default: for Pendulum-v1 the "
                         f"evaluation start hanging lowest, a swing-up; otherwise {EVAL_SEED_BASE}, "
                         "the first evaluation start)")
-    p.add_argument("--steps", type=whole(1), default=200, help="frames to record (default 200)")
+    p.add_argument("--steps", type=whole(1), default=None,
+                   help="environment steps to run (default: a whole episode, 200 for Pendulum-v1 "
+                        "and 1000 for the MuJoCo tasks, up to --max-frames frames)")
+    p.add_argument("--every", type=whole(1), default=None, metavar="K",
+                   help="draw every K-th step (default: the most that keeps 12 frames per "
+                        "simulated second, 2 for Pendulum-v1, 10 for Hopper-v5 and Walker2d-v5, "
+                        "1 for HalfCheetah-v5; more if --steps asks for more than --max-frames)")
+    p.add_argument("--max-frames", type=whole(1), default=100, metavar="N",
+                   help="at most this many frames (default 100: a whole Pendulum-v1 or "
+                        "Hopper-v5 episode, 5 s of HalfCheetah-v5's 50 s; a MuJoCo frame is "
+                        "about 10 KB)")
+    p.add_argument("--width", type=whole(32), default=None, metavar="PX",
+                   help="GIF width in pixels (default 272; 208 for MuJoCo tasks, which draw "
+                        "their frames this size, square)")
     add_algo_check(p)
 
     p = sub.add_parser("plot", help="plot learning curves of run folders",

@@ -183,3 +183,32 @@ def test_td3_end_to_end_refuses_a_warmup_shorter_than_a_minibatch(capsys):
         td3_end_to_end.main(["--warmup", "100", "--batch", "256"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and "raise --warmup" in err
+
+
+def test_fast_defaults_suite_prints_its_commands_and_collects_a_run(tmp_path, capsys):
+    from benchmarks import fast_defaults_suite as suite
+    from ddpg_numpy import DDPGConfig, train
+
+    assert suite.main(["--commands"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == len(suite.SUITE) * len(suite.SEEDS)
+    assert printed[0].startswith("python -m ddpg_numpy train --env InvertedPendulum-v5 --seed 0")
+
+    cfg = DDPGConfig.fast_defaults(hidden=(16, 16), warmup_steps=100, learning_starts=100,
+                                   eval_every=200, eval_episodes=2)
+    run = tmp_path / "runs" / "InvertedPendulum-v5" / "ddpg" / "seed0"
+    train("InvertedPendulum-v5", cfg, 400, seed=0, out=run, progress=False)
+    assert suite.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "out")]) == 0
+    table = capsys.readouterr().out
+    assert "| InvertedPendulum-v5 | 20,000 (runs at 400) | 1 |" in table
+    assert (tmp_path / "out" / "InvertedPendulum-v5" / "seed0" / "progress.csv").exists()
+    assert "950" in table  # gymnasium's reward_threshold for the task
+
+
+def test_fast_defaults_suite_without_runs_is_one_line(tmp_path, capsys):
+    from benchmarks import fast_defaults_suite as suite
+
+    with pytest.raises(SystemExit) as exit_:
+        suite.main(["--runs", str(tmp_path / "none"), "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    assert "train the suite first" in capsys.readouterr().err

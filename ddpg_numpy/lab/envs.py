@@ -3,13 +3,19 @@
 Evaluation runs the deterministic policy μ(s) (no noise) from a fixed set of start states —
 ``reset(seed=EVAL_SEED_BASE + i)`` for i < episodes — the same for every seed and every
 evaluation, so numbers compare across a curve and across runs.
+
+``make_render_env`` makes one that draws frames without a screen, for GIFs.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import importlib.util
 import math
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -151,3 +157,98 @@ def evaluate(agent: DDPG, env_id: str, episodes: int = 10, seed_base: int = EVAL
     for t in range(rewards.shape[-1]):  # summed step by step in float64, as the episodes ran
         returns += rewards[..., t]
     return returns
+
+
+# --------------------------------------------------------------------------------------------
+# Frames without a screen (GIFs): pygame's dummy video driver, and an off-screen OpenGL for MuJoCo
+# --------------------------------------------------------------------------------------------
+
+# The Debian/Ubuntu packages behind each off-screen OpenGL MuJoCo can use. On Debian 12, libegl1
+# alone brings no renderer: Mesa's software one (libgl1-mesa-dri) comes with libgl1.
+OFFSCREEN_GL_PACKAGES = {"egl": "libegl1 libgl1", "osmesa": "libosmesa6"}
+
+# Draws one frame of an empty scene: what gymnasium's MuJoCo renderer needs, nothing more.
+_GL_PROBE = ("import mujoco; m = mujoco.MjModel.from_xml_string('<mujoco/>'); "
+             "r = mujoco.Renderer(m, 16, 16); r.update_scene(mujoco.MjData(m)); r.render(); "
+             "r.close()")
+
+
+class RenderingUnavailable(OSError):
+    """MuJoCo cannot draw frames on this machine; the message names the package to install."""
+
+
+def uses_mujoco(env_id: str) -> bool:
+    """Whether ``env_id`` is a MuJoCo task (from its registration: MuJoCo is not imported)."""
+    import gymnasium as gym
+
+    try:
+        return "mujoco" in str(gym.spec(env_id).entry_point).lower()
+    except gym.error.Error:  # an unknown id: make_env explains it
+        return False
+
+
+def make_render_env(env_id: str, width: int | None = None):
+    """``make_env`` with ``render_mode="rgb_array"`` that works without a screen (see
+    ``prepare_offscreen_rendering``). A MuJoCo task draws ``width`` x ``width`` pixels (default
+    480) through its model's "track" camera, which follows the centre of mass (gymnasium's
+    default camera stays put since Gymnasium PR #1618, so a running Hopper soon leaves the
+    picture; a model without that camera keeps the default); other tasks draw their own size."""
+    prepare_offscreen_rendering(env_id)
+    if not uses_mujoco(env_id):
+        return make_env(env_id, render_mode="rgb_array")
+    size = {"width": width, "height": width} if width else {}
+    return make_env(env_id, render_mode="rgb_array", camera_name="track", **size)
+
+
+def prepare_offscreen_rendering(env_id: str) -> None:
+    """Before the environment (and MuJoCo) is imported: pygame draws without a window, and a
+    MuJoCo task gets an OpenGL that works here. That is MUJOCO_GL if set; with no screen (Linux
+    without DISPLAY), where MuJoCo's default (glfw) fails, egl, else osmesa. Raises
+    RenderingUnavailable, naming the package to install, if none can draw."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    if not uses_mujoco(env_id) or importlib.util.find_spec("mujoco") is None:
+        return  # nothing to choose (without mujoco, make_env says to install it)
+    chosen = os.environ.get("MUJOCO_GL", "").strip().lower()
+    screen = not sys.platform.startswith("linux") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY"))
+    if not chosen and screen:
+        return
+    failures = {}
+    for backend in [chosen] if chosen else list(OFFSCREEN_GL_PACKAGES):
+        failures[backend] = _offscreen_gl_error(backend)
+        if failures[backend] is None:
+            os.environ["MUJOCO_GL"] = backend
+            return
+    raise RenderingUnavailable(_no_gl_message(failures, chosen))
+
+
+@functools.cache
+def _offscreen_gl_error(backend: str) -> str | None:
+    """None if MuJoCo draws a frame with MUJOCO_GL=backend, else the last line of its error.
+    Tried in a child process (about a second): an OpenGL that failed to load cannot be unloaded
+    from this one to try the next."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _GL_PROBE], capture_output=True, text=True,
+                              env={**os.environ, "MUJOCO_GL": backend}, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{type(e).__name__}: {e}"
+    lines = done.stderr.strip().splitlines()
+    if done.returncode == 0:
+        return None
+    why = lines[-1] if lines else f"exit code {done.returncode}"
+    return why if len(why) <= 140 else why[:139] + "…"
+
+
+def _no_gl_message(failures: dict[str, str | None], chosen: str) -> str:
+    if chosen:
+        package = OFFSCREEN_GL_PACKAGES.get(chosen)
+        fix = (f"install its library (Debian/Ubuntu: apt-get install {package})" if package
+               else "set MUJOCO_GL=egl or osmesa, which need no screen")
+        return (f"MuJoCo cannot draw frames with MUJOCO_GL={chosen} here ({failures[chosen]}): "
+                f"{fix}, or unset MUJOCO_GL to let ddpg-numpy try egl, then osmesa")
+    tried = "; ".join(f"MUJOCO_GL={name}: {why}" for name, why in failures.items())
+    return ("MuJoCo cannot draw frames: there is no screen (DISPLAY) and no off-screen OpenGL "
+            f"works ({tried}). Install one (Debian/Ubuntu: apt-get install "
+            f"{OFFSCREEN_GL_PACKAGES['egl']} for EGL, or apt-get install "
+            f"{OFFSCREEN_GL_PACKAGES['osmesa']} for OSMesa), then run again: MUJOCO_GL is "
+            "chosen for you, or set it yourself")

@@ -1,29 +1,41 @@
 """Rollouts of the deterministic policy μ(s): one episode's record, and its GIF or notebook
-animation with the step, action, reward and return written under each frame."""
+animation with the step, action, reward and return written under each frame.
+
+A GIF plays at real speed, at least ``GIF_MIN_FPS`` frames per second, with at most
+``GIF_MAX_FRAMES`` frames: a whole Pendulum-v1 or Hopper-v5 episode, 5 s of HalfCheetah-v5's
+50 s. MuJoCo draws its frames at the GIF's own width, shown pixel for pixel: its checkered floor
+fills each frame, and scaled it would take more bytes still.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ..core.agent import DDPG
-from ..lab.envs import EVAL_SEED_BASE, make_env
+from ..lab.envs import EVAL_SEED_BASE, make_env, make_render_env, uses_mujoco
 from .agent_outputs import seed_index
 from .style import FrameAnimation, HTMLAnimation, signed, styled
+
+GIF_MIN_FPS = 12  # frames per second of simulated time: smooth enough to follow the motion
+GIF_MAX_FRAMES = 100  # a MuJoCo frame takes about 10 KB: a GIF stays near 1 MB
+GIF_INCHES = 3.4  # a GIF's default width: 272 pixels at 80 dpi
+MUJOCO_GIF_WIDTH = 208  # pixels (2.6 inches at 80 dpi); 272 would take ~1.4x the bytes
 
 
 @dataclass
 class Rollout:
     """One episode of the deterministic policy μ(s).
 
-    observations (T + 1, obs_dim); actions (T, act_dim); rewards (T,); frames (T, H, W, 3)
-    uint8 or None, frame t rendered right after action t (the env draws its effect).
+    observations (T + 1, obs_dim); actions (T, act_dim); rewards (T,); frames (F, H, W, 3)
+    uint8 or None: frame j rendered right after action t = j * frame_every (the env draws its
+    effect), F = ceil(T / frame_every).
     """
 
     observations: np.ndarray
@@ -32,22 +44,19 @@ class Rollout:
     frames: np.ndarray | None = None
     env_id: str = ""
     fps: float = 30.0
-
-
-def _headless_rendering() -> None:
-    """Let pygame and MuJoCo render off-screen when there is no display."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
-        os.environ.setdefault("MUJOCO_GL", "egl")
+    frame_every: int = 1
 
 
 def rollout(agent: DDPG, env_id: str, seed: int = EVAL_SEED_BASE, steps: int = 200,
-            agent_seed: int | None = None, render: bool = False) -> Rollout:
-    """Run μ(s) (no noise) from ``env.reset(seed=seed)`` for up to ``steps`` steps."""
+            agent_seed: int | None = None, render: bool = False, *, frame_every: int = 1,
+            frame_width: int | None = None) -> Rollout:
+    """Run μ(s) (no noise) from ``env.reset(seed=seed)`` for up to ``steps`` steps. With
+    ``render``, a frame after every ``frame_every``-th action (headless; a MuJoCo task draws
+    ``frame_width`` pixels square, default 480)."""
     i = seed_index(agent, agent_seed)
-    if render:
-        _headless_rendering()
-    env = make_env(env_id, render_mode="rgb_array" if render else None)
+    if frame_every < 1:
+        raise ValueError(f"frame_every must be >= 1, got {frame_every}.")
+    env = make_render_env(env_id, frame_width) if render else make_env(env_id)
     try:
         if env.observation_space.shape != (agent.obs_dim,):
             raise ValueError(f"{env_id} has observations of shape {env.observation_space.shape} "
@@ -55,7 +64,7 @@ def rollout(agent: DDPG, env_id: str, seed: int = EVAL_SEED_BASE, steps: int = 2
                              f"{agent.env_id or 'another environment'}?")
         obs, _ = env.reset(seed=seed)
         observations, actions, rewards, frames = [obs], [], [], []
-        for _ in range(steps):
+        for t in range(steps):
             action = agent.act(obs if agent.stack is None
                                else np.broadcast_to(obs, (agent.stack, agent.obs_dim)))
             action = np.asarray(action if agent.stack is None else action[i], dtype=np.float64)
@@ -63,7 +72,7 @@ def rollout(agent: DDPG, env_id: str, seed: int = EVAL_SEED_BASE, steps: int = 2
             observations.append(obs)
             actions.append(action)
             rewards.append(float(reward))
-            if render:
+            if render and t % frame_every == 0:  # drawing is the slow part: only these
                 frames.append(env.render())
             if terminated or truncated:
                 break
@@ -71,7 +80,7 @@ def rollout(agent: DDPG, env_id: str, seed: int = EVAL_SEED_BASE, steps: int = 2
     finally:
         env.close()
     return Rollout(np.array(observations), np.array(actions), np.array(rewards),
-                   np.array(frames) if render else None, env_id, fps)
+                   np.array(frames) if render else None, env_id, fps, frame_every)
 
 
 def _fmt_action(a: np.ndarray) -> str:
@@ -111,15 +120,19 @@ def rollout_animation(rollout: Rollout, *, every: int = 2, title: str | None = N
     if frames is None or np.ndim(frames) != 4 or np.shape(frames)[-1] not in (3, 4):
         raise ValueError("rollout_animation needs rendered frames (T, H, W, 3): call "
                          "rollout(..., render=True).")
-    if len(frames) != len(rollout.actions) or len(rollout.actions) != len(rollout.rewards):
-        raise ValueError(f"need one frame, action and reward per step; got {len(frames)} "
-                         f"frames, {len(rollout.actions)} actions, {len(rollout.rewards)} "
-                         "rewards.")
+    stride, steps = rollout.frame_every, len(rollout.actions)
+    if len(frames) != len(range(0, steps, stride)) or steps != len(rollout.rewards):
+        raise ValueError(f"need one action and reward per step and a frame every {stride} "
+                         f"steps; got {len(frames)} frames, {steps} actions, "
+                         f"{len(rollout.rewards)} rewards.")
     if every < 1:
         raise ValueError(f"every must be >= 1, got {every}.")
-    shown = np.arange(0, len(frames), every)
+    if every % stride:
+        raise ValueError(f"every={every}: the rollout has frames only every {stride} steps "
+                         f"(frame_every); pass a multiple of {stride}.")
+    shown = np.arange(0, steps, every)  # the steps drawn; their frames: frames[shown // stride]
     if crop:
-        rows, cols = crop_box(frames[shown])
+        rows, cols = crop_box(frames[shown // stride])
         frames = frames[:, rows, cols]
     image_height = width * frames.shape[1] / frames.shape[2]  # inches
     returns = np.cumsum(rollout.rewards)
@@ -139,7 +152,7 @@ def rollout_animation(rollout: Rollout, *, every: int = 2, title: str | None = N
 
     def draw(k: int) -> list:
         t = shown[k]
-        image.set_data(frames[t])
+        image.set_data(frames[t // stride])
         caption.set_text(_caption(rollout, t, returns))
         return [image, caption]
 
@@ -147,18 +160,71 @@ def rollout_animation(rollout: Rollout, *, every: int = 2, title: str | None = N
     return FrameAnimation(fig, draw, len(shown), rollout.fps / every)
 
 
+def shared_palette(frames: np.ndarray, colours: int = 160) -> np.ndarray:
+    """``frames`` (F, H, W, 3) uint8 drawn with one palette of ``colours`` colours, picked from
+    a sample of them. A GIF frame whose palette has a free entry stores the pixels that did not
+    change as transparent; a MuJoCo frame has more than 256 colours, which leaves none, and
+    each frame is stored whole. With 160, a MuJoCo GIF is about half the size and looks the
+    same."""
+    sample = Image.fromarray(np.concatenate(frames[::max(1, len(frames) // 8)], axis=0))
+    palette = sample.quantize(colours, dither=Image.Dither.NONE)
+    return np.stack([np.asarray(Image.fromarray(frame).quantize(
+        palette=palette, dither=Image.Dither.NONE).convert("RGB")) for frame in frames])
+
+
+def gif_schedule(fps: float, episode_steps: int | None, steps: int | None = None,
+                 every: int | None = None, max_frames: int = GIF_MAX_FRAMES) -> tuple[int, int]:
+    """(steps, every) of a GIF of an env that runs at ``fps`` steps per second: a frame every
+    ``every`` steps, by default the most that keeps ``GIF_MIN_FPS`` frames per second (2 for
+    Pendulum-v1, 10 for Hopper-v5, 1 for HalfCheetah-v5), more if ``steps`` asks for more than
+    ``max_frames``; ``steps`` by default a whole episode (``episode_steps``, or 1,000), up to
+    ``max_frames`` frames."""
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1, got {max_frames}.")
+    if every is None:
+        every = max(1, int(fps // GIF_MIN_FPS), math.ceil((steps or 0) / max_frames))
+    if steps is None:
+        steps = min(episode_steps or 1000, max_frames * every)
+    if math.ceil(steps / every) > max_frames:
+        enough = math.ceil(steps / max_frames)
+        raise ValueError(f"{steps} steps with a frame every {every} make "
+                         f"{math.ceil(steps / every)} frames, over the {max_frames} allowed: "
+                         f"draw a frame every {enough} steps (--every {enough}), run fewer "
+                         "steps, or raise --max-frames")
+    return steps, every
+
+
 def save_rollout_gif(agent: DDPG, env_id: str, path: str | Path, seed: int = EVAL_SEED_BASE,
-                     steps: int = 200, agent_seed: int | None = None, every: int = 2,
-                     dpi: int = 80, title: str | None = None) -> Path:
+                     steps: int | None = None, agent_seed: int | None = None,
+                     every: int | None = None, dpi: int = 80, title: str | None = None, *,
+                     width: int | None = None, max_frames: int = GIF_MAX_FRAMES) -> Path:
     """A GIF of the deterministic policy from ``env.reset(seed=seed)``, with step, action and
-    reward drawn on each frame (headless; any env that renders ``rgb_array``). Every
-    ``every``-th frame keeps the file small; it plays at real speed."""
+    reward drawn on each frame (headless; any env that renders ``rgb_array``), playing at real
+    speed. Every ``every``-th step is drawn and ``steps`` are run (defaults: ``gif_schedule``).
+    ``width`` in pixels (default: ``MUJOCO_GIF_WIDTH`` for MuJoCo, which draws its frames that
+    size and square, shown pixel for pixel; ``GIF_INCHES`` at ``dpi`` for other tasks, whose
+    frames are cropped to what moves and scaled)."""
     path = Path(path)
     if path.suffix.lower() != ".gif":
         raise ValueError(f"save_rollout_gif writes a GIF; name the file *.gif, got {path}.")
-    run = rollout(agent, env_id, seed, steps, agent_seed, render=True)
+    if width is not None and width < 32:
+        raise ValueError(f"width={width} pixels is too small to show anything: give 32 or "
+                         f"more (e.g. {round(GIF_INCHES * dpi)}).")
+    mujoco = uses_mujoco(env_id)
+    width = MUJOCO_GIF_WIDTH if width is None and mujoco else width
+    inches = GIF_INCHES if width is None else width / dpi
+    frame_width = round(inches * dpi)  # = the image's width in the GIF: no resampling
+    env = make_render_env(env_id, frame_width)  # MuJoCo's OpenGL is chosen before its import
+    fps, episode_steps = float(env.metadata.get("render_fps") or 30), env.spec.max_episode_steps
+    env.close()
+    steps, every = gif_schedule(fps, episode_steps, steps, every, max_frames)
+    run = rollout(agent, env_id, seed, steps, agent_seed, render=True, frame_every=every,
+                  frame_width=frame_width)
+    if mujoco:
+        run.frames = shared_palette(run.frames)
     seed_text = f", seed {agent.seeds[seed_index(agent, agent_seed)]}" if agent.stack else ""
-    anim = rollout_animation(run, every=every, title=title or f"DDPG on {env_id}{seed_text}")
+    title = title or f"{agent.algorithm.upper()} on {env_id}{seed_text}"
+    anim = rollout_animation(run, every=every, title=title, width=inches, crop=not mujoco)
     return anim.save_gif(path, dpi=dpi)
 
 
@@ -171,5 +237,7 @@ def rollout_animation_html(agent: DDPG, env_id: str, seed: int = EVAL_SEED_BASE,
     return HTMLAnimation(rollout_animation(run, every=every).to_jshtml(dpi=dpi))
 
 
-__all__ = ["Rollout", "rollout", "crop_box", "rollout_animation", "save_rollout_gif",
+__all__ = ["GIF_MIN_FPS", "GIF_MAX_FRAMES", "GIF_INCHES", "MUJOCO_GIF_WIDTH", "Rollout",
+           "rollout", "crop_box", "rollout_animation", "shared_palette", "gif_schedule",
+           "save_rollout_gif",
            "rollout_animation_html"]
