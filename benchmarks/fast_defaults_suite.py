@@ -6,12 +6,13 @@
 ``python -m ddpg_numpy train --env <task>`` without a preset trains with
 ``DDPGConfig.fast_defaults()`` (the TD3 paper's MuJoCo values in float32, ddpg_numpy/core/
 presets.py); InvertedPendulum-v5's preset has the same values with a shorter warm-up. Each task
-of ``SUITE`` is trained for its steps on seeds 0-2 with the command ``--commands`` prints (DDPG,
-the default algorithm). The second form copies every run's ``config.json``, ``progress.csv`` and
-``timing.csv`` into ``<out>/<env>/seed<k>/`` and prints the table: the evaluation return (10 fixed
-start states, no noise) at the last step, per seed and as mean ± std, beside a uniformly random
-policy on the same starts and gymnasium's ``reward_threshold`` for the task, where it has one;
-and the steps per second while learning (training seconds of ``timing.csv``).
+of ``SUITE`` is trained for its steps on seeds 0-2 with the commands ``--commands`` prints
+(DDPG, the default algorithm; TD3 too on ``TD3_TASKS``, where a DDPG seed failed). The second
+form copies every run's ``config.json``, ``progress.csv`` and ``timing.csv`` into
+``<out>/<env>/<algo>/seed<k>/`` and prints the table: the evaluation return (10 fixed start
+states, no noise) at the last step, per seed and as mean ± std, beside a uniformly random policy
+on the same starts and gymnasium's ``reward_threshold`` for the task, where it has one; and the
+steps per second while learning (training seconds of ``timing.csv``).
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ SUITE = [("InvertedPendulum-v5", 20_000), ("Reacher-v5", 30_000),
          ("InvertedDoublePendulum-v5", 50_000), ("MountainCarContinuous-v0", 30_000),
          ("Pusher-v5", 30_000)]
 SEEDS = (0, 1, 2)
+ALGOS = ("ddpg", "td3")  # the suite is DDPG's (the default); TD3 where DDPG had a seed fail
+TD3_TASKS = ("InvertedPendulum-v5",)
 RUN_FILES = ("config.json", "progress.csv", "timing.csv")
 
 
 def commands(runs: str = "runs/suite") -> list[str]:
-    return [f"python -m ddpg_numpy train --env {env_id} --seed {seed} --steps {steps} "
-            f"--out {runs}/{env_id}/ddpg/seed{seed} --no-progress"
-            for env_id, steps in SUITE for seed in SEEDS]
+    return [f"python -m ddpg_numpy train --env {env_id} --algo {algo} --seed {seed} --steps "
+            f"{steps} --out {runs}/{env_id}/{algo}/seed{seed} --no-progress"
+            for algo in ALGOS for env_id, steps in SUITE for seed in SEEDS
+            if algo == "ddpg" or env_id in TD3_TASKS]
 
 
 def random_policy_return(env_id: str, episodes: int = 10) -> float:
@@ -75,44 +79,46 @@ def collect(runs: Path, out: Path) -> list[dict]:
 
     table = []
     for env_id, steps in SUITE:
-        finals, rates, reached = [], [], []
-        for seed in SEEDS:
-            run = runs / env_id / "ddpg" / f"seed{seed}"
-            if not (run / "progress.csv").exists():
+        for algo in ALGOS:
+            finals, rates, reached = [], [], []
+            for seed in SEEDS:
+                run = runs / env_id / algo / f"seed{seed}"
+                if not (run / "progress.csv").exists():
+                    continue
+                (out / env_id / algo / f"seed{seed}").mkdir(parents=True, exist_ok=True)
+                for name in RUN_FILES:
+                    shutil.copyfile(run / name, out / env_id / algo / f"seed{seed}" / name)
+                with open(run / "progress.csv") as f:
+                    rows = list(csv.DictReader(f))
+                if not rows:
+                    continue
+                finals.append(float(rows[-1]["eval_return_mean"]))
+                reached.append(int(rows[-1]["step"]))
+                config = json.loads((run / "config.json").read_text())["config"]
+                rates.append(learning_steps_per_second(run, config["learning_starts"]))
+            if not finals:
                 continue
-            (out / env_id / f"seed{seed}").mkdir(parents=True, exist_ok=True)
-            for name in RUN_FILES:
-                shutil.copyfile(run / name, out / env_id / f"seed{seed}" / name)
-            with open(run / "progress.csv") as f:
-                rows = list(csv.DictReader(f))
-            if not rows:
-                continue
-            finals.append(float(rows[-1]["eval_return_mean"]))
-            reached.append(int(rows[-1]["step"]))
-            config = json.loads((run / "config.json").read_text())["config"]
-            rates.append(learning_steps_per_second(run, config["learning_starts"]))
-        if not finals:
-            continue
-        spec_threshold = make_env(env_id).spec.reward_threshold
-        table.append({
-            "task": env_id, "steps": steps, "seeds": len(finals), "last_step": min(reached),
-            "return_mean": statistics.fmean(finals),
-            "return_std": statistics.pstdev(finals) if len(finals) > 1 else 0.0,
-            "returns": " / ".join(f"{r:,.1f}" for r in finals),
-            "random_policy": random_policy_return(env_id),
-            "reward_threshold": "" if spec_threshold is None else spec_threshold,
-            "steps_per_s": statistics.median(rates)})
+            spec_threshold = make_env(env_id).spec.reward_threshold
+            table.append({
+                "task": env_id, "algo": algo, "steps": steps, "seeds": len(finals),
+                "last_step": min(reached), "return_mean": statistics.fmean(finals),
+                "return_std": statistics.pstdev(finals) if len(finals) > 1 else 0.0,
+                "returns": " / ".join(f"{r:,.1f}" for r in finals),
+                "random_policy": random_policy_return(env_id),
+                "reward_threshold": "" if spec_threshold is None else spec_threshold,
+                "steps_per_s": statistics.median(rates)})
     return table
 
 
 def markdown(table: list[dict]) -> str:
-    lines = ["| task | steps | seeds | return at the last step: mean ± std (seeds 0 / 1 / 2) | "
-             "random policy | gymnasium's threshold | steps/s while learning |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| task | algorithm | steps | seeds | return at the last step: mean ± std (seeds "
+             "0 / 1 / 2) | random policy | gymnasium's threshold | steps/s while learning |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in table:
         partial = "" if r["last_step"] >= r["steps"] else f" (runs at {r['last_step']:,})"
         threshold = f"{r['reward_threshold']:,}" if r["reward_threshold"] != "" else "—"
-        lines.append(f"| {r['task']} | {r['steps']:,}{partial} | {r['seeds']} | "
+        lines.append(f"| {r['task']} | {r['algo'].upper()} | {r['steps']:,}{partial} | "
+                     f"{r['seeds']} | "
                      f"**{r['return_mean']:,.1f}** ± {r['return_std']:,.1f} ({r['returns']}) | "
                      f"{r['random_policy']:,.1f} | {threshold} | {r['steps_per_s']:,.0f} |")
     return "\n".join(lines)

@@ -87,11 +87,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             cfg = flags_config(config_class.fast_defaults())
             if not args.paper:
                 print(f"{env_id} has no preset: using the fast defaults, the TD3 paper's MuJoCo "
-                      f"values in float32 (hidden {'-'.join(map(str, cfg.hidden))}, batch "
-                      f"{cfg.batch_size}, lr {cfg.actor_lr:g}, Gaussian noise σ "
-                      f"{cfg.noise_sigma:g}, {cfg.warmup_steps:,} random steps first), which "
-                      "learn on more tasks than the DDPG paper's and 5-10x faster; --paper for "
-                      "the paper's, --set NAME=VALUE to change one")
+                      f"values on the float32 fast path (hidden {'-'.join(map(str, cfg.hidden))}"
+                      f", batch {cfg.batch_size}, lr {cfg.actor_lr:g}, Gaussian noise σ "
+                      f"{cfg.noise_sigma:g}, {cfg.warmup_steps:,} random steps first; tried on "
+                      "the tasks in checkpoints/fast_defaults/); --paper for the DDPG paper's, "
+                      "--set NAME=VALUE to change one")
         result = train(env_id, cfg, args.steps or 20_000, args.seed or 0, args.out,
                        seeds=args.seeds, workers=args.workers or 1,
                        progress=not args.no_progress)

@@ -191,8 +191,9 @@ def test_fast_defaults_suite_prints_its_commands_and_collects_a_run(tmp_path, ca
 
     assert suite.main(["--commands"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == len(suite.SUITE) * len(suite.SEEDS)
-    assert printed[0].startswith("python -m ddpg_numpy train --env InvertedPendulum-v5 --seed 0")
+    assert len(printed) == (len(suite.SUITE) + len(suite.TD3_TASKS)) * len(suite.SEEDS)
+    assert printed[0].startswith(
+        "python -m ddpg_numpy train --env InvertedPendulum-v5 --algo ddpg --seed 0")
 
     cfg = DDPGConfig.fast_defaults(hidden=(16, 16), warmup_steps=100, learning_starts=100,
                                    eval_every=200, eval_episodes=2)
@@ -200,8 +201,8 @@ def test_fast_defaults_suite_prints_its_commands_and_collects_a_run(tmp_path, ca
     train("InvertedPendulum-v5", cfg, 400, seed=0, out=run, progress=False)
     assert suite.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "out")]) == 0
     table = capsys.readouterr().out
-    assert "| InvertedPendulum-v5 | 20,000 (runs at 400) | 1 |" in table
-    assert (tmp_path / "out" / "InvertedPendulum-v5" / "seed0" / "progress.csv").exists()
+    assert "| InvertedPendulum-v5 | DDPG | 20,000 (runs at 400) | 1 |" in table
+    assert (tmp_path / "out" / "InvertedPendulum-v5" / "ddpg" / "seed0" / "progress.csv").exists()
     assert "950" in table  # gymnasium's reward_threshold for the task
 
 

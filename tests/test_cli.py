@@ -205,7 +205,7 @@ def test_a_task_without_a_preset_trains_with_the_fast_defaults_and_says_so(tmp_p
     assert main(["train", "--env", "MountainCarContinuous-v0", "--out", str(out), *small]) == 0
     printed = capsys.readouterr().out
     assert "MountainCarContinuous-v0 has no preset: using the fast defaults" in printed
-    assert "--paper for the paper's" in printed
+    assert "--paper for the DDPG paper's" in printed and "checkpoints/fast_defaults" in printed
     saved = json.loads((out / "config.json").read_text())["config"]
     assert saved["dtype"] == "float32" and saved["flush_denormals"] is True
     assert saved["batch_size"] == 100 and saved["noise"] == "gaussian"
