@@ -92,10 +92,15 @@ def complete_lines(path: Path) -> str:
     return text[:text.rfind("\n") + 1]
 
 
+FINISHED_ONLY = False  # --finished-only: only runs that wrote their final agent.npz
+
+
 def run_folders(runs: Path) -> list[Path]:
-    """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged."""
+    """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged (with
+    ``--finished-only``: and its final agent.npz, so that a run still training is left out)."""
     return [p.parent for p in sorted(runs.glob("*/*/seed*/progress.csv"))
-            if complete_lines(p).count("\n") >= 2]
+            if complete_lines(p).count("\n") >= 2
+            and (not FINISHED_ONLY or (p.parent / AGENT_FILE).exists())]
 
 
 def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
@@ -275,7 +280,11 @@ def main(argv: list[str] | None = None) -> int:
                              "/tmp/td3curves; if missing, the shipped CSV is kept)")
     parser.add_argument("--start-episodes", type=int, default=10,
                         help="evaluation start states for start_values.csv (default 10)")
+    parser.add_argument("--finished-only", action="store_true",
+                        help="leave out runs still training (no agent.npz yet)")
     args = parser.parse_args(argv)
+    global FINISHED_ONLY
+    FINISHED_ONLY = args.finished_only
     if not run_folders(args.runs):
         print(f"error: no run folder with an evaluation in {args.runs} (expected "
               "<env>/<algo>/seed<k>/progress.csv); pass --runs DIR.", file=sys.stderr)
