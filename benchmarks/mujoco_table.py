@@ -92,15 +92,12 @@ def complete_lines(path: Path) -> str:
     return text[:text.rfind("\n") + 1]
 
 
-FINISHED_ONLY = False  # --finished-only: only runs that wrote their final agent.npz
-
-
-def run_folders(runs: Path) -> list[Path]:
+def run_folders(runs: Path, finished_only: bool = False) -> list[Path]:
     """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged (with
-    ``--finished-only``: and its final agent.npz, so that a run still training is left out)."""
+    ``finished_only``: and its final agent.npz, so that a run still training is left out)."""
     return [p.parent for p in sorted(runs.glob("*/*/seed*/progress.csv"))
             if complete_lines(p).count("\n") >= 2
-            and (not FINISHED_ONLY or (p.parent / AGENT_FILE).exists())]
+            and (not finished_only or (p.parent / AGENT_FILE).exists())]
 
 
 def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
@@ -142,10 +139,10 @@ def start_values(agent: DDPG, env_id: str, episodes: int) -> tuple[np.ndarray, n
     return np.ravel(q1).astype(float), np.ravel(discounted_return(rewards, gamma))
 
 
-def copy_runs(runs: Path, out: Path, episodes: int) -> list[dict]:
+def copy_runs(runs: Path, out: Path, episodes: int, finished_only: bool = False) -> list[dict]:
     """Copy each run's logs, write seed 0's actor file; returns the start-value rows."""
     rows = []
-    for run in run_folders(runs):
+    for run in run_folders(runs, finished_only):
         target = out / run.relative_to(runs)
         for name in KEPT_FILES:  # config.json is written whole, the logs row by row
             if (run / name).exists():
@@ -283,13 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finished-only", action="store_true",
                         help="leave out runs still training (no agent.npz yet)")
     args = parser.parse_args(argv)
-    global FINISHED_ONLY
-    FINISHED_ONLY = args.finished_only
-    if not run_folders(args.runs):
+    runs = run_folders(args.runs, args.finished_only)
+    if not runs:
         print(f"error: no run folder with an evaluation in {args.runs} (expected "
               "<env>/<algo>/seed<k>/progress.csv); pass --runs DIR.", file=sys.stderr)
         return 2
-    several = [run for run in run_folders(args.runs) if len(read_config_json(run)["seeds"]) != 1]
+    several = [run for run in runs if len(read_config_json(run)["seeds"]) != 1]
     if several:
         print(f"error: {several[0]} holds several seeds; the table needs one per folder (train "
               "--seed K --out <env>/<algo>/seedK).", file=sys.stderr)
@@ -301,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no {args.paper_curves} and no {args.out / PAPER_CURVES_FILE}: pass "
               "--paper-curves DIR with the TD3 paper's .npy curves.", file=sys.stderr)
         return 2
-    write_csv(args.out / START_VALUES_FILE, copy_runs(args.runs, args.out, args.start_episodes))
+    write_csv(args.out / START_VALUES_FILE, copy_runs(args.runs, args.out, args.start_episodes,
+                                                          args.finished_only))
     rows = summary_rows(args.out, load_mujoco_runs(args.out),
                         load_paper_curves(args.out / PAPER_CURVES_FILE))
     write_csv(args.out / SUMMARY_FILE, rows)

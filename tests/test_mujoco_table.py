@@ -166,3 +166,12 @@ def test_actor_only_file_acts_like_the_agent_at_a_fraction_of_its_size(tmp_path,
     np.testing.assert_allclose([float(v["q1"]) for v in values], q1, atol=0.01)
     np.testing.assert_allclose([float(v["discounted_return"]) for v in values], returns,
                                atol=0.01)
+
+
+def test_finished_only_leaves_out_runs_still_training(tmp_path):
+    runs = tmp_path / "runs"
+    write_run(runs / "Hopper-v5" / "td3" / "seed0", "Hopper-v5", "td3", 0)
+    write_run(runs / "Hopper-v5" / "td3" / "seed1", "Hopper-v5", "td3", 1, last_step=50_000)
+    (runs / "Hopper-v5" / "td3" / "seed0" / M.AGENT_FILE).write_bytes(b"")  # its run ended
+    assert [p.name for p in M.run_folders(runs)] == ["seed0", "seed1"]
+    assert [p.name for p in M.run_folders(runs, finished_only=True)] == ["seed0"]
