@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy.lab.envs import EVAL_SEED_BASE, make_env  # noqa: E402
 from ddpg_numpy.lab.options import OneLineParser  # noqa: E402
-from ddpg_numpy.lab.run_folder import read_timing  # noqa: E402
+from ddpg_numpy.lab.run_folder import read_config_json, read_timing  # noqa: E402
 
 # (task, environment steps): enough for each to show whether it learns, on 2 cores.
 SUITE = [("InvertedPendulum-v5", 20_000), ("Reacher-v5", 30_000),
@@ -75,8 +75,6 @@ def learning_steps_per_second(run: Path, learning_starts: int) -> float:
 
 
 def collect(runs: Path, out: Path) -> list[dict]:
-    import json
-
     table = []
     for env_id, steps in SUITE:
         for algo in ALGOS:
@@ -94,7 +92,7 @@ def collect(runs: Path, out: Path) -> list[dict]:
                     continue
                 finals.append(float(rows[-1]["eval_return_mean"]))
                 reached.append(int(rows[-1]["step"]))
-                config = json.loads((run / "config.json").read_text())["config"]
+                config = read_config_json(run)["config"]
                 rates.append(learning_steps_per_second(run, config["learning_starts"]))
             if not finals:
                 continue
