@@ -8,6 +8,7 @@
     gradcheck  every hand-written gradient against finite differences
     bench      how many DDPG and TD3 updates per second this machine does
     pendulum-optimum  Pendulum-v1's optimum by dynamic programming (its ground-truth file)
+    sweep, sweep-report  a grid of runs from a spec, its table and figure (docs/sweeps.md)
 """
 
 from __future__ import annotations
@@ -319,6 +320,11 @@ def _env_of(args: argparse.Namespace, agent) -> str:
     return env_id
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "render": cmd_render,
+def cmd_sweep(args: argparse.Namespace) -> int:  # sweep and sweep-report (study/)
+    from .study.sweep import command_line
+    return command_line(args)
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "render": cmd_render, "bench": cmd_bench,
             "plot": cmd_plot, "figures": cmd_figures, "gradcheck": cmd_gradcheck,
-            "bench": cmd_bench, "pendulum-optimum": cmd_pendulum_optimum}
+            "pendulum-optimum": cmd_pendulum_optimum, "sweep": cmd_sweep, "sweep-report": cmd_sweep}

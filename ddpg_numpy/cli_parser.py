@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=whole(1), default=5,
                    help="timed repeats; the median is reported (default 5)")
     add_pendulum_optimum_parser(sub)
+    add_sweep_parsers(sub)
     return parser
 
 
@@ -192,3 +193,30 @@ def add_pendulum_optimum_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"seed of the first evaluation start (default {EVAL_SEED_BASE})")
     p.add_argument("--n-random", type=int, default=10_000,
                    help="stratified random starts, the square of an even number (default 10000)")
+
+
+def add_sweep_parsers(sub: argparse._SubParsersAction) -> None:
+    """sweep and sweep-report (ddpg_numpy/study/, docs/sweeps.md)."""
+    p = sub.add_parser("sweep", help="run a grid of runs from a spec file (docs/sweeps.md)",
+                       description="Every cell of the spec (task, algorithm, variant, seed) as "
+                       "a run folder <out>/<task>/<algorithm>[-<variant>]/seed<k>: finished "
+                       "cells are skipped, interrupted ones resumed; the same command continues "
+                       "a stopped sweep.")
+    p.add_argument("spec", type=Path, help="the spec, a TOML file (see benchmarks/specs/)")
+    p.add_argument("--out", type=Path, required=True, help="the sweep's folder, e.g. runs/NAME")
+    p.add_argument("--workers", type=whole(1), default=None,
+                   help="cells at a time (default: one per CPU core; with --ray and no "
+                        "ADDRESS: the local Ray's CPUs)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run each cell as a Ray task: on the cluster at ADDRESS ('auto', or "
+                        "host:port of `ray start --head`), or without ADDRESS on a local Ray "
+                        "(optional extra: pip install -e '.[ray]')")
+    p.add_argument("--status", action="store_true",
+                   help="show which cells are done, partial or new, and run nothing")
+    p = sub.add_parser("sweep-report", help="a sweep's table and figure: mean and IQM over "
+                       "seeds with 95 %% bootstrap intervals")
+    p.add_argument("sweep", type=Path, help="the sweep's folder (its --out)")
+    p.add_argument("--spec", type=Path, default=None,
+                   help="the spec (default: the copy the sweep keeps, <sweep>/sweep.toml)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for report.md, report.csv and report.png (default: <sweep>)")

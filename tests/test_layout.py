@@ -143,6 +143,13 @@ def test_the_training_path_never_imports_plots():
             f"{start} reaches plots/matplotlib"
 
 
+def test_the_training_lab_never_imports_the_study_wing():
+    """Sweeps use the lab (train, the run folder's readers); the lab knows nothing of them."""
+    for name in (m for m in GRAPH if m.startswith(("ddpg_numpy.lab", "ddpg_numpy.core",
+                                                       "ddpg_numpy.fast"))):
+        assert not any(m.startswith("ddpg_numpy.study") for m in reachable(GRAPH, name)), name
+
+
 def test_matplotlib_lives_in_plots():
     users = {m for m, targets in GRAPH.items() if "matplotlib" in targets}
     assert all(m.startswith("ddpg_numpy.plots") or m == "ddpg_numpy.figures" for m in users), \
