@@ -72,8 +72,11 @@ from .style import (
     style,
 )
 from .td3_overestimation import (
+    PROBE_VALUES_FILE,
     START_VALUES_FILE,
+    ProbeValues,
     StartValues,
+    load_probe_values,
     load_start_values,
     optimal_value_and_error,
     plot_td3_overestimation,
@@ -104,8 +107,8 @@ __all__ = [
     "Rollout", "crop_box", "rollout", "rollout_animation", "rollout_animation_html",
     "save_rollout_gif",
     # td3_overestimation
-    "START_VALUES_FILE", "StartValues", "load_start_values", "optimal_value_and_error",
-    "plot_td3_overestimation",
+    "PROBE_VALUES_FILE", "START_VALUES_FILE", "ProbeValues", "StartValues", "load_probe_values",
+    "load_start_values", "optimal_value_and_error", "plot_td3_overestimation",
     # mujoco
     "PAPER_CURVES_FILE", "SeedCurves", "load_mujoco_runs", "load_paper_curves",
     "plot_mujoco_curves", "plot_mujoco_folder",
