@@ -1,0 +1,1 @@
+"""Same-task peers of ddpg-numpy's agents in other frameworks (optional dependencies: torch)."""
