@@ -122,6 +122,34 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+SHIPPED = ROOT / "checkpoints" / "fast_defaults"
+
+
+def shipped_table(out: Path = SHIPPED) -> str:
+    """The fast-defaults table of docs/results.md, from the shipped logs in ``out`` alone: each
+    seed's last evaluation return (progress.csv), the mean ± standard deviation over seeds
+    (ddof 1), and the random policy's return and gymnasium's threshold from summary.csv (measured
+    by ``collect``). Written by ``python -m benchmarks.doc_tables``."""
+    with open(out / "summary.csv", newline="") as f:
+        summary = list(csv.DictReader(f))
+    lines = ["| task | algorithm | steps | return at the last evaluation: mean ± std over seeds "
+             "(seed by seed) | random policy | gymnasium's threshold |",
+             "|---|---|---|---|---|---|"]
+    for row in summary:
+        finals = []
+        for seed_dir in sorted((out / row["task"] / row["algo"]).glob("seed*")):
+            with open(seed_dir / "progress.csv", newline="") as f:
+                finals.append(float(list(csv.DictReader(f))[-1]["eval_return_mean"]))
+        spread = f" ± {statistics.stdev(finals):,.1f}" if len(finals) > 1 else ""
+        threshold = (f"{float(row['reward_threshold']):,.2f}".rstrip("0").rstrip(".")
+                     if row["reward_threshold"] else "—")
+        lines.append(f"| {row['task']} | {row['algo'].upper()} | {int(row['steps']):,} | "
+                     f"**{statistics.fmean(finals):,.1f}**{spread} "
+                     f"({' / '.join(f'{r:,.1f}' for r in finals)}) | "
+                     f"{float(row['random_policy']):,.1f} | {threshold} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="fast_defaults_suite.py", description=__doc__.split("\n")[0])
     parser.add_argument("--commands", action="store_true", help="print the training commands")

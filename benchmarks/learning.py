@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from ddpg_numpy import DDPGConfig, TD3Config, train  # noqa: E402
 from ddpg_numpy.lab.options import parse_override, parse_seeds  # noqa: E402
-from ddpg_numpy.lab.run_folder import read_progress, read_timing  # noqa: E402
+from ddpg_numpy.lab.run_folder import read_config_json, read_progress, read_timing  # noqa: E402
 
 ENV_ID = "Pendulum-v1"
 SOLVED = -200.0  # "swings up and holds": the threshold of the targets
@@ -170,6 +170,86 @@ def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
     lines.append("")
     lines += [f"- {'PASS' if ok else 'FAIL'}: {text}" for ok, text in checks]
     return "\n".join(lines), all(ok for ok, _ in checks)
+
+
+SHIPPED_RUN = ROOT / "checkpoints" / "pendulum"
+
+
+def shipped_table(run: Path = SHIPPED_RUN, optimum_file: Path = OPTIMAL_FILE) -> str:
+    """The Pendulum-v1 results table of docs/results.md, from a shipped run folder alone.
+
+    Per seed: the first evaluation at or above −200, whether a later one falls below it, the
+    evaluation return at 6,000 and 10,000 steps and the mean of the evaluations from 16,000 steps
+    to the end (a window: one evaluation is a snapshot of a noisy curve); then the median and the
+    mean ± standard error (ddof 1) over seeds. The caption line gives the optimum on the same
+    start states. Written by ``python -m benchmarks.doc_tables``.
+    """
+    from ddpg_numpy.pendulum import load_ground_truth
+    from ddpg_numpy.study.intervals import standard_error, window_mean
+
+    rows = read_progress(run)
+    seeds = sorted({int(r["seed"]) for r in rows})
+    steps, returns = curves_of(rows, seeds)
+    last = int(steps[-1])
+    window = (last - 4000, last)
+    firsts, falls, at6, at10, late = [], [], [], [], []
+    lines = ["| seed | first evaluation ≥ −200 (step) | below −200 afterwards | return at 6,000 "
+             f"steps | at 10,000 | mean of the evaluations {window[0]:,}–{window[1]:,} |",
+             "|---|---|---|---|---|---|"]
+    for i, seed in enumerate(seeds):
+        first = first_step_at_or_above(steps, returns[i], SOLVED)
+        fell = first is not None and bool((returns[i][steps >= first] < SOLVED).any())
+        firsts.append(first)
+        falls.append(fell)
+        at6.append(value_at(steps, returns[i], 6000))
+        at10.append(value_at(steps, returns[i], 10_000))
+        late.append(window_mean(steps, returns[i], *window))
+        lines.append(f"| {seed} | {fmt(first, ',d', 'never')} | {'yes' if fell else 'no'} | "
+                     f"{at6[-1]:.1f} | {at10[-1]:.1f} | {late[-1]:.1f} |")
+    reached = [f for f in firsts if f is not None]
+    median_first = (f"{np.median(reached):,.0f}" if len(reached) == len(seeds)
+                    else f"{len(reached)} of {len(seeds)} reach it")
+    lines.append(f"| **median** | {median_first} | {sum(falls)} of {len(seeds)} | "
+                 f"{np.median(at6):.1f} | {np.median(at10):.1f} | {np.median(late):.1f} |")
+    lines.append(f"| **mean ± s.e.** | | | {np.mean(at6):.1f} ± {standard_error(at6):.1f} | "
+                 f"{np.mean(at10):.1f} ± {standard_error(at10):.1f} | "
+                 f"{np.mean(late):.1f} ± {standard_error(late):.1f} |")
+    episodes = int(read_config_json(run)["config"]["eval_episodes"])
+    optimum = load_ground_truth(optimum_file).eval_returns[:episodes].mean()
+    lines += ["", f"{len(seeds)} seeds, {last:,} steps, evaluation every "
+              f"{int(steps[1] - steps[0]):,} steps on {episodes} fixed start states; the optimal "
+              f"controller (dynamic programming) averages {optimum:.1f} on them. s.e.: standard "
+              "error of the mean over seeds (ddof 1)."]
+    return "\n".join(lines)
+
+
+def shipped_summary(run: Path = SHIPPED_RUN, optimum_file: Path = OPTIMAL_FILE) -> str:
+    """Two sentences for README's results summary, from the same shipped run as
+    ``shipped_table``. Written by ``python -m benchmarks.doc_tables``."""
+    from ddpg_numpy.pendulum import load_ground_truth
+    from ddpg_numpy.study.intervals import standard_error, window_mean
+
+    rows = read_progress(run)
+    seeds = sorted({int(r["seed"]) for r in rows})
+    steps, returns = curves_of(rows, seeds)
+    last = int(steps[-1])
+    firsts = [first_step_at_or_above(steps, curve, SOLVED) for curve in returns]
+    stays = sum(f is not None and bool((curve[steps >= f] >= SOLVED).all())
+                for f, curve in zip(firsts, returns))
+    late = [window_mean(steps, curve, last - 4000, last) for curve in returns]
+    episodes = int(read_config_json(run)["config"]["eval_episodes"])
+    optimum = load_ground_truth(optimum_file).eval_returns[:episodes].mean()
+    latest = max((f for f in firsts if f is not None), default=None)
+
+    def minus(x: float) -> str:
+        return f"{x:.1f}".replace("-", "−")
+
+    return (f"DDPG with the Pendulum-v1 preset, {len(seeds)} seeds: {stays} of {len(seeds)} "
+            f"first reach −200 within {fmt(latest, ',d', 'never')} steps and never fall below it; "
+            f"over the evaluations from {last - 4000:,} to {last:,} steps they average "
+            f"{minus(np.mean(late))} ± {standard_error(late):.1f} (standard error over seeds), "
+            f"where the optimal controller averages {minus(optimum)} on the same {episodes} "
+            "start states.")
 
 
 def plot_curves(run: Path, path: Path, label: str = "preset", algo: str = "ddpg") -> None:
