@@ -220,3 +220,6 @@ def add_sweep_parsers(sub: argparse._SubParsersAction) -> None:
                    help="the spec (default: the copy the sweep keeps, <sweep>/sweep.toml)")
     p.add_argument("--out", type=Path, default=None,
                    help="folder for report.md, report.csv and report.png (default: <sweep>)")
+    p.add_argument("--reps", type=whole(100), default=20_000,
+                   help="bootstrap resamples per group (default 20000: the interval ends move "
+                        "< 1 %% between seeds of the resampling)")

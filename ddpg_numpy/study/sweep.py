@@ -20,7 +20,6 @@ from pathlib import Path
 
 from ..core.config import config_from_dict
 from ..lab.run_folder import (
-    AGENT_FILE,
     agent_path,
     checkpoint_step,
     has_checkpoint,
@@ -62,7 +61,7 @@ def inspect(cell: Cell, out: Path) -> CellState:
         return CellState(cell, "new")
     _check_same_run(cell, folder, saved)
     step = _last_step(folder)
-    if _finished(cell, folder, saved, step):
+    if _finished(cell, folder):
         return CellState(cell, "done", step)
     return CellState(cell, "partial", step,
                      f"checkpoint at {checkpoint_step(folder):,}" if has_checkpoint(folder)
@@ -77,10 +76,11 @@ def _last_step(folder: Path) -> int | None:
     return int(rows[-1]["step"]) if rows else None
 
 
-def _finished(cell: Cell, folder: Path, saved: dict, step: int | None) -> bool:
+def _finished(cell: Cell, folder: Path) -> bool:
     if not cell.is_peer:
         return agent_path(folder).exists()  # train writes agent.npz once, at the end
-    return (folder / AGENT_FILE).exists() or (step is not None and step >= cell.steps)
+    # the peer writes no agent.npz: its last checkpoint is taken at its last step
+    return has_checkpoint(folder) and checkpoint_step(folder) >= cell.steps
 
 
 def _check_same_run(cell: Cell, folder: Path, saved: dict) -> None:
@@ -232,5 +232,5 @@ def command_line(args) -> int:
     if args.command == "sweep-report":
         from .report import report_command
 
-        return report_command(args.sweep, args.spec, args.out)
+        return report_command(args.sweep, args.spec, args.out, args.reps)
     return sweep_command(args.spec, args.out, args.workers, args.ray, args.status)
