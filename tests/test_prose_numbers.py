@@ -30,8 +30,8 @@ are structure, not measurement (listing them one by one would drown the exceptio
 
 **What counts as evidence.** Every number in the notebook's code cells (comments removed: a
 comment can be as stale as prose) and in their outputs (streams, text, HTML, markdown). Thousands
-separators ("1,234.5", "10_000"; in prose also "20 000"), exponents ("3e-4") and a k suffix
-("20k") are read as numbers.
+separators ("1,234.5", "10_000"; in prose also "20 000"), exponents ("3e-4", "3·10⁻³") and a
+k suffix ("20k") are read as numbers.
 
 **When a prose number matches.** Signs are not compared (prose says "15 below" for -15.0). A prose
 number with d decimals matches an evidence number that rounds to it at d decimals: "134.5" matches
@@ -148,10 +148,18 @@ def _math_claims(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _MATH.sub(blank, text), kept
 
 
+_POWER = re.compile(r"(?:(\d+(?:\.\d+)?)\s*[·×]\s*)?10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def _powers(text: str) -> str:
+    """3·10⁻³ and 10⁻³ as 3e-3 and 1e-3, so that they are read as one number."""
+    return _POWER.sub(lambda m: f"{m[1] or 1}e{m[2].translate(_SUPERSCRIPT)}", text)
+
+
 def prose_numbers(markdown: str, exercise: bool = False) -> list[ProseNumber]:
     """The checked numbers of one markdown cell, by the rules in this module's docstring
     (`exercise`: the cell is in an exercise notebook, whose exercises are numbered 1.1 to 5.9)."""
-    text = _strip_non_prose(markdown.translate(_SUPERSCRIPT), exercise)
+    text = _strip_non_prose(_powers(markdown).translate(_SUPERSCRIPT), exercise)
     text, math_numbers = _math_claims(text)
     found: list[ProseNumber] = []
     for m in _NUMBER.finditer(text):
@@ -213,7 +221,7 @@ def evidence_numbers(cells: list[dict]) -> list[float]:
         texts.extend(_output_text(o) for o in cell.get("outputs", []))
     values = []
     for text in texts:
-        text = text.translate(_SUPERSCRIPT)
+        text = _powers(text).translate(_SUPERSCRIPT)
         for m in _EVIDENCE.finditer(text):
             values.append(abs(float(m.group(0).replace(",", "").replace("_", ""))))
         values.extend(1000 * float(k) for k in re.findall(r"(\d+(?:\.\d+)?)k\b", text))
@@ -311,6 +319,8 @@ def test_rounding_rules() -> None:
     assert shown("1,200", 1187.0) and not shown("1,200", 1251.0)
     assert shown("38", 38.0) and not shown("38", 37.0) and not shown("38", 38.6)
     assert shown("44 %", 0.44) and shown("20k", 20_400.0) and not shown("20k", 21_000.0)
+    assert shown("U(±3·10⁻³)", 0.003) and shown("Adam at 10⁻³", 1e-3)
+    assert not shown("Adam at 10⁻³", 10.0)
 
 
 def test_evidence_reads_code_without_comments_and_outputs() -> None:
