@@ -35,11 +35,13 @@ k suffix ("20k") are read as numbers.
 
 **When a prose number matches.** Signs are not compared (prose says "15 below" for -15.0). A prose
 number with d decimals matches an evidence number that rounds to it at d decimals: "134.5" matches
--134.4871, "1.6" (as in "1.6x") matches 1.61. An integer is read to two significant figures at
-least, or to its last non-zero digit if that is coarser: "1,200" matches 1,187, "750" matches 752,
-"38" matches 38.0 only. A "k" suffix multiplies by 1,000 at the same precision ("20k" is 20,000
-to the thousand). A number followed by % also matches a fraction 100 times smaller (44 % and
-0.44). "38 of 50" is two numbers: 38 and 50 must each be printed.
+-134.4871, "1.6" (as in "1.6x") matches 1.61. An integer matches what rounds to it ("38" matches
+38.4, not 38.6); one that ends in zeros is read as rounded to its last non-zero digit, but never
+to fewer than two significant figures ("1,200" matches 1,187; "750" matches 752; "20,000" matches
+19,600, not 19,400; "90" has two already and matches 89.6 to 90.4). A "k" suffix multiplies by
+1,000 at the same precision ("20k" is 20,000 to the thousand). A number followed by % also
+matches a fraction 100 times smaller (44 % and 0.44). "38 of 50" is two numbers: 38 and 50 must
+each be printed.
 
 **Exceptions** are listed in notebooks/prose_numbers_exceptions.toml, a table per notebook,
 number = "reason" (a paper's hyperparameter, an equation's constant quoted in prose ...). Fewer
@@ -317,7 +319,9 @@ def test_rounding_rules() -> None:
     assert not shown("−134.5", -134.4)
     assert shown("1.6×", 1.61) and not shown("1.6×", 1.66)
     assert shown("1,200", 1187.0) and not shown("1,200", 1251.0)
-    assert shown("38", 38.0) and not shown("38", 37.0) and not shown("38", 38.6)
+    assert shown("38", 38.4) and not shown("38", 37.0) and not shown("38", 38.6)
+    assert shown("20,000", 19_600.0) and not shown("20,000", 19_400.0)
+    assert shown("90", 89.6) and not shown("90", 88.0) and shown("750", 752.0)
     assert shown("44 %", 0.44) and shown("20k", 20_400.0) and not shown("20k", 21_000.0)
     assert shown("U(±3·10⁻³)", 0.003) and shown("Adam at 10⁻³", 1e-3)
     assert not shown("Adam at 10⁻³", 10.0)
