@@ -1,30 +1,36 @@
-"""The MuJoCo table: our DDPG and TD3 runs beside the TD3 paper's curves, in small shipped files.
+"""The MuJoCo table: our DDPG and TD3 runs, a PyTorch peer's TD3 and the TD3 paper's curves, in
+small shipped files, and the report over seeds written from them.
 
-    python benchmarks/mujoco_table.py --runs runs/mujoco --out checkpoints/mujoco
+    python benchmarks/mujoco_table.py --runs runs/mujoco --peer-runs runs/mujoco_pytorch_peer \
+        --out checkpoints/mujoco
 
 reads every run folder ``<runs>/<env>/<algo>/seed<k>/`` (made by ``python -m ddpg_numpy train
---env <env> --algo <algo> --seed <k> --steps 200000 --out ...``; they may still be running) and
-writes into ``<out>``:
+--env <env> --algo <algo> --seed <k> --steps 200000 --out ...``) and ``<peer-runs>/<env>/td3/
+seed<k>/`` (the PyTorch peer's, same progress.csv and timing.csv columns) and *adds* the
+finished ones to ``<out>``, next to the runs already shipped there (a shipped run has no run
+folder any more; it is kept as it is). A run is finished when its last evaluation reached the
+steps its config.json asked for. Runs still training are left out, unless
+``--include-unfinished``: then they are copied as far as they got and marked with a file
+``UNFINISHED`` (the report counts them apart; the next run without the flag removes every
+marked copy that has not finished by then). A shipped complete run is never replaced by an
+unfinished one. Into ``<out>`` go:
 
-* ``<env>/<algo>/seed<k>/``: the run's ``config.json``, ``progress.csv`` and ``timing.csv``
-  (complete lines only: a row being appended is left out);
-* ``<env>/<algo>/seed0/actor.npz``: seed 0's actor for ``python -m ddpg_numpy evaluate`` and
-  ``render``, from the run's ``agent.npz`` or, while it runs, its last ``checkpoint.npz``; float32,
-  compressed, the critics stored as zeros (``critics`` entry says so; they would triple the
-  size), the environment step it was taken at in ``env_step``;
-* ``start_values.csv``: for every run, on the 10 evaluation start states s₀, the critic's
-  Q₁(s₀, μ(s₀)) and the discounted return Σₜ γᵗ rₜ that μ really obtains from s₀ (rolled out
-  until γᵗ < 1e-3), at the step of the agent file it read;
-* ``td3_paper_curves.csv``: the TD3 paper's own learning curves (``--paper-curves``, the .npy
-  files of github.com/sfujim/TD3, learning_curves/), kept up to ``PAPER_MAX_STEP``; left as it is
-  when that folder is not given or missing;
-* ``summary.csv``: per task and algorithm, the mean ± std over seeds of the evaluation return at
-  100k and 200k steps (only once every seed got there) beside the paper's at the same steps,
-  each seed's value, the mean of each seed's last five evaluations (180k–200k) for ours and the
-  paper's, each run's wall-clock and its steps per second while learning.
-
-It prints the summary as a markdown table. Rerun it as often as wanted: it rewrites these files
-from the runs as they stand (and deletes nothing else in ``<out>``).
+* ``<env>/<algo>/seed<k>/`` (ours) and ``pytorch_peer/<env>/td3/seed<k>/`` (the peer's): the run's
+  ``config.json``, ``progress.csv``, ``timing.csv`` (complete lines only) and ``blas.json`` (the
+  OpenBLAS kernel the run had, threadpoolctl's record);
+* ``<env>/<algo>/seed0/actor.npz``: seed 0's actor (ours) for ``python -m ddpg_numpy evaluate``
+  and ``render``: float32, compressed, the critics stored as zeros (``critics`` entry says so),
+  the environment step it was taken at in ``env_step``;
+* ``start_values.csv``: for each of our runs, on the 10 evaluation start states s₀, the critic's
+  Q₁(s₀, μ(s₀)) and the discounted return Σₜ γᵗ rₜ that μ obtains from s₀ (rolled out until
+  γᵗ < 1e-3), at the step of the agent file it read, and the kernel of the process that rolled
+  out (rows of runs not collected this time are kept);
+* ``td3_paper_curves.csv`` and ``td3_paper_curves_2018-02.csv``: the TD3 paper's two published
+  10-seed sets (``--paper-curves DIR``, ``--paper-curves-2018-02 DIR``; kept as they are when
+  not given; ``mujoco_report.PAPER_SETS`` says which is which);
+* ``results.md``, ``results.csv``, ``results_seeds.csv``: the report (benchmarks/mujoco_report.py),
+  rewritten from ``<out>`` alone, so ``python benchmarks/mujoco_report.py --out <out>`` gives the
+  same files without the runs.
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -41,42 +49,43 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from benchmarks import mujoco_report  # noqa: E402
 from ddpg_numpy import DDPG, load_agent  # noqa: E402
 from ddpg_numpy.core.checkpoint import save_npz_atomic  # noqa: E402
 from ddpg_numpy.lab.envs import EVAL_SEED_BASE, make_env, rollout_rewards  # noqa: E402
-from ddpg_numpy.lab.run_folder import (  # noqa: E402
-    AGENT_FILE,
-    CHECKPOINT_FILE,
-    checkpoint_step,
-    read_config_json,
-    read_timing,
-)
+from ddpg_numpy.lab.run_folder import AGENT_FILE, CHECKPOINT_FILE, checkpoint_step  # noqa: E402
 from ddpg_numpy.plots.mujoco import (  # noqa: E402
     PAPER_CURVES_FILE,
-    SeedCurves,
-    load_mujoco_runs,
-    load_paper_curves,
-    mean_and_std,
-    task_of,
+    PAPER_FIRST_UPLOAD_FILE,
+    PEER_FOLDER,
+    UNFINISHED_FILE,
+    blas_kernel,
 )
 from ddpg_numpy.plots.overestimation import discounted_horizon, discounted_return  # noqa: E402
 
-KEPT_FILES = ("config.json", "progress.csv", "timing.csv")
+KEPT_FILES = ("config.json", "progress.csv", "timing.csv", "blas.json")
 ACTOR_FILE = "actor.npz"
 START_VALUES_FILE = "start_values.csv"
-SUMMARY_FILE = "summary.csv"
-TABLE_STEPS = (100_000, 200_000)
 PAPER_TASKS = ("HalfCheetah", "Hopper", "Walker2d", "InvertedPendulum")
 PAPER_SEEDS = range(10)
 PAPER_EVERY = 5000  # the paper's curves: evaluation i at step 5,000 i, i = 0 ... 200
 PAPER_MAX_STEP = 300_000  # all 1M steps would be ~240 kB; the plots and the table stop at 200k
-PAPER_SOURCE = (
-    "# The TD3 paper's learning curves: Fujimoto, van Hoof and Meger (2018), Addressing Function "
-    "Approximation Error in Actor-Critic Methods; github.com/sfujim/TD3, learning_curves/"
-    "<Env>/TD3_<Env>-v1_<seed>.npy (MIT license).\n"
-    "# TD3 on the gym v1 tasks, 10 seeds; return = mean of 10 noise-free evaluation episodes, "
-    f"every {PAPER_EVERY:,} steps from 0; kept up to {PAPER_MAX_STEP:,} steps "
-    "(benchmarks/mujoco_table.py).\n")
+PAPER_SOURCES = {
+    PAPER_CURVES_FILE: "the camera-ready set: commit bc98e6260e4e35e1a2afc1c78b6925251dd0a1e9 "
+                       "'Camera-ready cleanup', 2018-06-09",
+    PAPER_FIRST_UPLOAD_FILE: "the first published set: commit "
+                             "32c6d478c20b2485d28a529a2c9deaa855ea2544 'Add files via upload', "
+                             "2018-02-22 (replaced by the camera-ready set)",
+}
+
+
+def paper_source(name: str) -> str:
+    return ("# The TD3 paper's learning curves: Fujimoto, van Hoof and Meger (2018), Addressing "
+            "Function Approximation Error in Actor-Critic Methods; github.com/sfujim/TD3, "
+            f"learning_curves/<Env>/TD3_<Env>-v1_<seed>.npy (MIT license), {PAPER_SOURCES[name]}."
+            "\n# TD3 on the gym v1 tasks, 10 seeds; return = mean of 10 noise-free evaluation "
+            f"episodes, every {PAPER_EVERY:,} steps from 0; kept up to {PAPER_MAX_STEP:,} steps "
+            "(benchmarks/mujoco_table.py).\n")
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -92,12 +101,31 @@ def complete_lines(path: Path) -> str:
     return text[:text.rfind("\n") + 1]
 
 
-def run_folders(runs: Path, finished_only: bool = False) -> list[Path]:
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def last_step(run: Path) -> int:
+    """The step of the run's last complete progress.csv row (0 before the first)."""
+    lines = complete_lines(run / "progress.csv").splitlines()[1:]
+    return int(float(lines[-1].split(",", 1)[0])) if lines else 0
+
+
+def is_finished(run: Path) -> bool:
+    """Whether the run's last evaluation reached the steps its config.json asked for (and, for
+    ours, the final agent.npz is written), and it is not a copy marked UNFINISHED."""
+    steps = read_json(run / "config.json").get("steps")
+    ours_done = (run / AGENT_FILE).exists() or not (run / CHECKPOINT_FILE).exists()
+    return (steps is not None and last_step(run) >= steps and ours_done
+            and not (run / UNFINISHED_FILE).exists())
+
+
+def run_folders(runs: Path, finished_only: bool = True) -> list[Path]:
     """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged (with
-    ``finished_only``: and its final agent.npz, so that a run still training is left out)."""
+    ``finished_only``, the default: finished runs only)."""
     return [p.parent for p in sorted(runs.glob("*/*/seed*/progress.csv"))
             if complete_lines(p).count("\n") >= 2
-            and (not finished_only or (p.parent / AGENT_FILE).exists())]
+            and (not finished_only or is_finished(p.parent))]
 
 
 def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
@@ -117,9 +145,9 @@ def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
 
 def latest_agent(run: Path) -> tuple[DDPG, int] | None:
     """The run's final agent (agent.npz) or, while it trains, its last checkpoint, with the
-    environment step it was taken at; None before the first checkpoint."""
+    environment step it was taken at; None before the first checkpoint (or for the peer)."""
     if (run / AGENT_FILE).exists():
-        return load_agent(run / AGENT_FILE), int(read_config_json(run)["steps"])
+        return load_agent(run / AGENT_FILE), int(read_json(run / "config.json")["steps"])
     if (run / CHECKPOINT_FILE).exists():
         return load_agent(run / CHECKPOINT_FILE), checkpoint_step(run)
     return None
@@ -139,15 +167,33 @@ def start_values(agent: DDPG, env_id: str, episodes: int) -> tuple[np.ndarray, n
     return np.ravel(q1).astype(float), np.ravel(discounted_return(rewards, gamma))
 
 
-def copy_runs(runs: Path, out: Path, episodes: int, finished_only: bool = False) -> list[dict]:
-    """Copy each run's logs, write seed 0's actor file; returns the start-value rows."""
+def copy_run(run: Path, target: Path, finished: bool) -> bool:
+    """Copy the run's logs to ``target``; False (nothing copied) if ``target`` holds a finished
+    run and this one is not finished."""
+    if not finished and target.exists() and is_finished(target):
+        return False
+    for name in KEPT_FILES:  # config.json and blas.json are written whole, the logs row by row
+        if (run / name).exists():
+            write_text_atomically(target / name, complete_lines(run / name)
+                                  if name.endswith(".csv") else (run / name).read_text())
+    if finished:
+        (target / UNFINISHED_FILE).unlink(missing_ok=True)
+    else:
+        write_text_atomically(target / UNFINISHED_FILE, f"copied at step {last_step(run)} of "
+                              f"{read_json(run / 'config.json').get('steps')} by "
+                              "benchmarks/mujoco_table.py --include-unfinished\n")
+    return True
+
+
+def collect(runs: Path, out: Path, episodes: int, include_unfinished: bool,
+            start_rows: bool = True) -> list[dict]:
+    """Copy each run's logs (ours: also seed 0's actor file and the start values); returns the
+    start-value rows of the runs copied."""
     rows = []
-    for run in run_folders(runs, finished_only):
+    for run in run_folders(runs, finished_only=not include_unfinished):
         target = out / run.relative_to(runs)
-        for name in KEPT_FILES:  # config.json is written whole, the logs row by row
-            if (run / name).exists():
-                write_text_atomically(target / name, complete_lines(run / name)
-                                      if name.endswith(".csv") else (run / name).read_text())
+        if not copy_run(run, target, is_finished(run)) or not start_rows:
+            continue
         found = latest_agent(run)
         if found is None:
             continue
@@ -156,9 +202,33 @@ def copy_runs(runs: Path, out: Path, episodes: int, finished_only: bool = False)
         if seed == 0:
             save_npz_atomic(target / ACTOR_FILE, actor_only(agent, step), compressed=True)
         q1, returns = start_values(agent, env_id, episodes)
+        kernel = blas_kernel(None)
         rows += [{"env": env_id, "algo": algo, "seed": seed, "step": step, "start": i,
-                  "q1": f"{q:.2f}", "discounted_return": f"{r:.2f}"}
+                  "q1": f"{q:.2f}", "discounted_return": f"{r:.2f}", "kernel": kernel}
                  for i, (q, r) in enumerate(zip(q1, returns))]
+    return rows
+
+
+def remove_stale_unfinished(out: Path) -> list[Path]:
+    """Delete the copies marked UNFINISHED (the default run keeps finished runs only)."""
+    stale = sorted(p.parent for p in out.rglob(UNFINISHED_FILE))
+    for folder in stale:
+        shutil.rmtree(folder)
+    return stale
+
+
+def merge_start_values(path: Path, new: list[dict], out: Path) -> list[dict]:
+    """The rows of ``path`` for runs still in ``out`` and not in ``new``, then ``new``. Rows
+    written before the kernel column have the kernel their runs were made with (SkylakeX)."""
+    key = ("env", "algo", "seed")
+    fresh = {tuple(str(r[k]) for k in key) for r in new}
+    kept = []
+    if path.is_file():
+        for r in csv.DictReader(open(path, newline="")):
+            if tuple(r[k] for k in key) not in fresh and \
+                    (out / r["env"] / r["algo"] / f"seed{r['seed']}" / "progress.csv").is_file():
+                kept.append(r | {"kernel": r.get("kernel") or mujoco_report.LEGACY_KERNEL})
+    rows = sorted(kept + new, key=lambda r: (r["env"], r["algo"], int(r["seed"]), int(r["start"])))
     return rows
 
 
@@ -184,125 +254,55 @@ def paper_rows(folder: Path) -> list[dict]:
     return rows
 
 
-def learning_rate(run: Path) -> tuple[float, float]:
-    """(wall-clock seconds of the run so far: train + eval, steps per second while learning:
-    from the first evaluation after ``learning_starts`` to the last, training seconds only)."""
-    timing = read_timing(run)
-    if not timing:  # the first evaluation's row not written yet
-        return float("nan"), float("nan")
-    starts = read_config_json(run)["config"]["learning_starts"]
-    first = next((r for r in timing if r["step"] >= starts), timing[0])
-    last = timing[-1]
-    seconds = last["train_seconds"] + last["eval_seconds"]
-    learning = last["train_seconds"] - first["train_seconds"]
-    return seconds, (last["step"] - first["step"]) / learning if learning > 0 else float("nan")
-
-
-def summary_rows(out: Path, runs: dict[str, dict[str, SeedCurves]],
-                 paper: dict[str, SeedCurves]) -> list[dict]:
-    rows = []
-    for env_id, algos in sorted(runs.items()):
-        for algo, curves in sorted(algos.items()):
-            rates = [learning_rate(out / env_id / algo / f"seed{s}") for s in curves.seeds]
-            row = {"env": env_id, "algo": algo, "seeds": len(curves.seeds),
-                   "last_step": ";".join(str(int(s)) for s in curves.last_steps()),
-                   "complete": all(s >= read_config_json(out / env_id / algo / f"seed{k}")["steps"]
-                                   for s, k in zip(curves.last_steps(), curves.seeds))}
-            for step in TABLE_STEPS:
-                k = f"{step // 1000}k"
-                ours, theirs = curves.at(step), paper.get(task_of(env_id))
-                theirs = theirs.at(step) if theirs is not None else None
-                mean, std = mean_and_std(ours) if ours is not None else ("", "")
-                p_mean, p_std = mean_and_std(theirs) if theirs is not None else ("", "")
-                row |= {f"mean_{k}": _num(mean), f"std_{k}": _num(std),
-                        f"each_seed_{k}": "" if ours is None else
-                        ";".join(f"{v:.1f}" for v in ours),
-                        f"paper_mean_{k}": _num(p_mean), f"paper_std_{k}": _num(p_std),
-                        f"td3_ge_paper_{k}": "" if algo != "td3" or "" in (mean, p_mean)
-                        else ("yes" if mean >= p_mean else "no")}
-            # One evaluation is noisy (a seed's return can halve from one to the next): the
-            # mean of each seed's last five (180k-200k), for ours and the paper's alike.
-            ours = last_evaluations(curves, TABLE_STEPS[-1])
-            theirs = paper.get(task_of(env_id))
-            theirs = last_evaluations(theirs, TABLE_STEPS[-1]) if theirs is not None else None
-            mean, std = mean_and_std(ours) if ours is not None else ("", "")
-            p_mean, p_std = mean_and_std(theirs) if theirs is not None else ("", "")
-            row |= {"mean_last5": _num(mean), "std_last5": _num(std),
-                    "paper_mean_last5": _num(p_mean), "paper_std_last5": _num(p_std)}
-            row |= {"seconds": ";".join(f"{s:.0f}" for s, _ in rates),
-                    "steps_per_second": ";".join(f"{r:.1f}" for _, r in rates)}
-            rows.append(row)
-    return rows
-
-
-def last_evaluations(curves: SeedCurves, step: int, count: int = 5,
-                     every: int = 5000) -> np.ndarray | None:
-    """(S,) each seed's mean over its ``count`` evaluations up to ``step``, or None unless every
-    seed logged all of them."""
-    values = [curves.at(step - i * every) for i in range(count)]
-    return None if any(v is None for v in values) else np.mean(values, axis=0)
-
-
-def _num(x: float | str) -> str:
-    return x if isinstance(x, str) else f"{x:.1f}"
-
-
-def markdown(rows: list[dict]) -> str:
-    """The summary as a markdown table (mean ± std over seeds; the paper's TD3 beside it)."""
-    def pm(row: dict, prefix: str, k: str) -> str:
-        mean, std = row[f"{prefix}mean_{k}"], row[f"{prefix}std_{k}"]
-        return "—" if mean == "" else f"{float(mean):,.0f} ± {float(std):,.0f}"
-
-    lines = ["| task | algorithm | seeds | last step | return at 100k | paper's TD3 at 100k | "
-             "return at 200k | paper's TD3 at 200k | TD3 ≥ paper (100k, 200k) | last 5 "
-             "evaluations, 180k–200k | paper's TD3, same | seconds per run | steps/s learning |",
-             "|" + "---|" * 13]
-    for r in rows:
-        verdict = ", ".join(r[f"td3_ge_paper_{k}"] or "—" for k in ("100k", "200k"))
-        lines.append(
-            f"| {r['env']} | {r['algo'].upper()} | {r['seeds']} | {r['last_step']} | "
-            f"{pm(r, '', '100k')} | {pm(r, 'paper_', '100k')} | {pm(r, '', '200k')} | "
-            f"{pm(r, 'paper_', '200k')} | {verdict if r['algo'] == 'td3' else ''} | "
-            f"{pm(r, '', 'last5')} | {pm(r, 'paper_', 'last5')} | "
-            f"{r['seconds']} | {r['steps_per_second']} |")
-    return "\n".join(lines)
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=Path("runs/mujoco"))
+    parser.add_argument("--peer-runs", type=Path, default=Path("runs/mujoco_pytorch_peer"),
+                        help="the PyTorch peer's run folders (skipped if missing)")
     parser.add_argument("--out", type=Path, default=Path("checkpoints/mujoco"))
-    parser.add_argument("--paper-curves", type=Path, default=Path("/tmp/td3curves"),
-                        help="folder of the paper's TD3_<Env>-v1_<seed>.npy files (default: "
-                             "/tmp/td3curves; if missing, the shipped CSV is kept)")
+    parser.add_argument("--paper-curves", type=Path, default=None,
+                        help="folder of the paper's camera-ready TD3_<Env>-v1_<seed>.npy files "
+                             "(if not given, the shipped CSV is kept)")
+    parser.add_argument("--paper-curves-2018-02", type=Path, default=None,
+                        help="folder of the paper's first published .npy files (likewise)")
     parser.add_argument("--start-episodes", type=int, default=10,
                         help="evaluation start states for start_values.csv (default 10)")
+    parser.add_argument("--include-unfinished", action="store_true",
+                        help="also copy runs still training, marked UNFINISHED")
+    parser.add_argument("--reps", type=int, default=mujoco_report.REPS,
+                        help=f"bootstrap resamples per interval (default {mujoco_report.REPS})")
     parser.add_argument("--finished-only", action="store_true",
-                        help="leave out runs still training (no agent.npz yet)")
+                        help="(the default; kept so older commands still run)")
     args = parser.parse_args(argv)
-    runs = run_folders(args.runs, args.finished_only)
-    if not runs:
-        print(f"error: no run folder with an evaluation in {args.runs} (expected "
-              "<env>/<algo>/seed<k>/progress.csv); pass --runs DIR.", file=sys.stderr)
-        return 2
-    several = [run for run in runs if len(read_config_json(run)["seeds"]) != 1]
-    if several:
-        print(f"error: {several[0]} holds several seeds; the table needs one per folder (train "
-              "--seed K --out <env>/<algo>/seedK).", file=sys.stderr)
-        return 2
+    runs = run_folders(args.runs, not args.include_unfinished)
+    if not runs and not (args.out / PAPER_CURVES_FILE).exists():
+        return fail(f"no finished run folder in {args.runs} (expected <env>/<algo>/seed<k>/"
+                    f"progress.csv) and nothing shipped in {args.out}; pass --runs DIR.")
+    for run in runs + run_folders(args.peer_runs, not args.include_unfinished):
+        if len(read_json(run / "config.json").get("seeds", [0])) != 1:
+            return fail(f"{run} holds several seeds; the table needs one per folder (train "
+                        "--seed K --out <env>/<algo>/seedK).")
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.paper_curves.is_dir():
-        write_csv(args.out / PAPER_CURVES_FILE, paper_rows(args.paper_curves), PAPER_SOURCE)
-    elif not (args.out / PAPER_CURVES_FILE).exists():
-        print(f"error: no {args.paper_curves} and no {args.out / PAPER_CURVES_FILE}: pass "
-              "--paper-curves DIR with the TD3 paper's .npy curves.", file=sys.stderr)
-        return 2
-    write_csv(args.out / START_VALUES_FILE, copy_runs(args.runs, args.out, args.start_episodes,
-                                                          args.finished_only))
-    rows = summary_rows(args.out, load_mujoco_runs(args.out),
-                        load_paper_curves(args.out / PAPER_CURVES_FILE))
-    write_csv(args.out / SUMMARY_FILE, rows)
-    print(markdown(rows))
+    for name, folder in ((PAPER_CURVES_FILE, args.paper_curves),
+                         (PAPER_FIRST_UPLOAD_FILE, args.paper_curves_2018_02)):
+        if folder is not None and folder.is_dir():
+            write_csv(args.out / name, paper_rows(folder), paper_source(name))
+        elif folder is not None or not (args.out / name).exists():
+            return fail(f"no folder {folder} and no {args.out / name}: pass the folder of the "
+                        "TD3 paper's .npy curves (checkpoints/mujoco/README.md says how).")
+    if not args.include_unfinished:
+        for folder in remove_stale_unfinished(args.out):
+            print(f"removed the unfinished copy {folder}")
+    new = collect(args.runs, args.out, args.start_episodes, args.include_unfinished)
+    collect(args.peer_runs, args.out / PEER_FOLDER, 0, args.include_unfinished, start_rows=False)
+    write_csv(args.out / START_VALUES_FILE,
+              merge_start_values(args.out / START_VALUES_FILE, new, args.out))
+    print(mujoco_report.write_report(args.out, args.reps))
     total = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     print(f"\nwrote {args.out} ({total / 1e6:.2f} MB)")
     return 0

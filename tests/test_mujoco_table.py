@@ -63,7 +63,13 @@ def paper_folder(tmp_path):
     return folder
 
 
-def test_collects_logs_and_summarises_against_the_paper(tmp_path, paper_folder, capsys):
+def run_main(runs, out, paper_folder, *extra):
+    return M.main(["--runs", str(runs), "--peer-runs", str(runs.parent / "peer"), "--out",
+                   str(out), "--paper-curves", str(paper_folder), "--paper-curves-2018-02",
+                   str(paper_folder), "--reps", "100", *extra])
+
+
+def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, capsys):
     runs, out = tmp_path / "runs", tmp_path / "out"
     for algo in ("ddpg", "td3"):
         for seed in (0, 1, 2):
@@ -71,13 +77,17 @@ def test_collects_logs_and_summarises_against_the_paper(tmp_path, paper_folder, 
                       torn_row=seed == 0)
             write_run(runs / "Walker2d-v5" / algo / f"seed{seed}", "Walker2d-v5", algo, seed,
                       last_step=150_000 if seed == 2 else 200_000)
-    assert M.main(["--runs", str(runs), "--out", str(out), "--paper-curves",
-                   str(paper_folder)]) == 0
+    for seed in (0, 1):
+        write_run(tmp_path / "peer" / "Hopper-v5" / "td3" / f"seed{seed}", "Hopper-v5", "td3",
+                  seed + 5)
+    assert run_main(runs, out, paper_folder) == 0
     copied = (out / "Hopper-v5/td3/seed0/progress.csv").read_text()
     assert copied == (runs / "Hopper-v5/td3/seed0/progress.csv").read_text().rsplit("\n", 1)[0] \
         + "\n"  # the row being written is left out
     assert copied.splitlines()[0] == PROGRESS_HEADER
     assert not list(out.rglob("*.npz"))  # no agent files in these runs: none written
+    assert not (out / "Walker2d-v5/td3/seed2").exists()  # still training: left out
+    assert (out / "pytorch_peer/Hopper-v5/td3/seed1/progress.csv").is_file()
 
     curves = (out / M.PAPER_CURVES_FILE).read_text().splitlines()
     assert curves[0].startswith("# The TD3 paper's learning curves") and \
@@ -85,51 +95,83 @@ def test_collects_logs_and_summarises_against_the_paper(tmp_path, paper_folder, 
     assert len(curves) == 3 + 4 * 10 * (M.PAPER_MAX_STEP // 5000 + 1)
     assert (out / M.PAPER_CURVES_FILE).stat().st_size < 150_000
 
-    rows = {(r["env"], r["algo"]): r for r in M.csv.DictReader(open(out / M.SUMMARY_FILE))}
-    hopper = rows["Hopper-v5", "td3"]
-    assert hopper["seeds"] == "3" and hopper["last_step"] == "200000;200000;200000"
-    assert hopper["complete"] == "True"
-    assert float(hopper["mean_200k"]) == pytest.approx(5100) and \
-        float(hopper["std_200k"]) == pytest.approx(100 * np.sqrt(2 / 3), abs=0.05)
-    assert hopper["each_seed_100k"] == "2500.0;2600.0;2700.0"
-    paper_200k = [paper_value("Hopper", s, 40) for s in range(10)]  # evaluation 40 = step 200k
-    assert float(hopper["paper_mean_200k"]) == pytest.approx(np.mean(paper_200k))
-    assert float(hopper["paper_std_200k"]) == pytest.approx(np.std(paper_200k), abs=0.05)
-    assert hopper["td3_ge_paper_200k"] == ("yes" if 5100 >= np.mean(paper_200k) else "no")
-    ddpg = rows["Hopper-v5", "ddpg"]
-    assert ddpg["td3_ge_paper_200k"] == "" and float(ddpg["mean_100k"]) == pytest.approx(1100)
-    assert ddpg["td3_ge_paper_100k"] == ""
-    # 2,000 s of training and 40 evaluations of 0.5 s; 100 steps per training second.
-    assert hopper["seconds"] == "2020;2020;2020" and hopper["steps_per_second"] == \
-        "100.0;100.0;100.0"
+    seeds = list(M.csv.DictReader(open(out / "results_seeds.csv")))
+    hopper = [r for r in seeds if (r["task"], r["group"]) == ("Hopper", "ours TD3")]
+    # Seed k's evaluations are step / 40 + 100 k: over 100k-200k their mean is 3,750 + 100 k.
+    assert [float(r["100k–200k"]) for r in hopper] == [3750, 3850, 3950]
+    assert [float(r["150k–200k"]) for r in hopper] == [4375, 4475, 4575]
+    assert [float(r["at_200k"]) for r in hopper] == [5000, 5100, 5200]
+    assert {r["steps_per_second"] for r in hopper} == {"100.0"}  # 1 s per 100 steps
+    assert {r["kernel"] for r in hopper} == {M.mujoco_report.LEGACY_KERNEL}  # no blas.json
 
-    walker = rows["Walker2d-v5", "td3"]  # seed 2 stopped at 150k: no 200k entry yet
-    assert walker["last_step"] == "200000;200000;150000" and walker["complete"] == "False"
-    assert walker["mean_200k"] == "" and walker["td3_ge_paper_200k"] == ""
-    assert float(walker["mean_100k"]) == pytest.approx(2600)
-    assert walker["td3_ge_paper_100k"] == ("yes" if 2600 >= 30 * 20 + 225 else "no")
+    rows = {(r["task"], r["group"], r["window"]): r
+            for r in M.csv.DictReader(open(out / "results.csv"))}
+    td3 = rows["Hopper", "ours TD3", "100k–200k"]
+    assert td3["n"] == "3" and float(td3["mean"]) == 3850 and float(td3["iqm"]) == 3850
+    assert 3750 <= float(td3["mean_low"]) < 3850 < float(td3["mean_high"]) <= 3950
+    walker = rows["Walker2d", "ours TD3", "100k–200k"]
+    assert walker["n"] == "2" and walker["unfinished"] == "0"
+    paper = rows["Hopper", "paper, camera-ready", "100k–200k"]
+    # The paper's seed k: 20 i + 50 k at evaluation i; i = 20 ... 40 over 100k-200k.
+    assert paper["n"] == "10" and float(paper["mean"]) == 20 * 30 + 225
+    diff = rows["Hopper", "ours TD3 − peer TD3", "100k–200k"]
+    peer_mean = 3750 + 100 * 5.5
+    assert float(diff["mean"]) == pytest.approx(3850 - peer_mean)
+    assert float(diff["mean_low"]) < 3850 - peer_mean < float(diff["mean_high"])
+    assert ("Hopper", "ours DDPG − peer TD3", "100k–200k") not in rows
     table = capsys.readouterr().out
-    assert "| Hopper-v5 | TD3 | 3 | 200000;200000;200000 | 2,600 ± 82 |" in table
-    assert "| Walker2d-v5 | TD3 | 3 | 200000;200000;150000 |" in table
+    assert "| Hopper | ours TD3 | 100k–200k | 3 | 0 | 3,850 [" in table
+    assert "| Hopper | peer TD3 | 100k–200k | 2 | 0 |" in table
+    assert (out / "results.md").read_text() in table
+
+
+def test_shipped_runs_stay_and_unfinished_ones_come_only_marked(tmp_path, paper_folder):
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    write_run(runs / "Hopper-v5/td3/seed0", "Hopper-v5", "td3", 0)
+    assert run_main(runs, out, paper_folder) == 0
+    (runs / "Hopper-v5/td3/seed0/progress.csv").unlink()  # the shipped run's folder is gone
+    write_run(runs / "Hopper-v5/td3/seed1", "Hopper-v5", "td3", 1)  # a new finished run
+    write_run(runs / "Hopper-v5/td3/seed2", "Hopper-v5", "td3", 2, last_step=50_000)
+    assert run_main(runs, out, paper_folder) == 0
+    assert sorted(p.name for p in (out / "Hopper-v5/td3").iterdir()) == ["seed0", "seed1"]
+    assert run_main(runs, out, paper_folder, "--include-unfinished") == 0
+    marked = out / "Hopper-v5/td3/seed2" / M.UNFINISHED_FILE
+    assert marked.read_text().startswith("copied at step 50000 of 200000")
+    rows = {(r["task"], r["group"], r["window"]): r
+            for r in M.csv.DictReader(open(out / "results.csv"))}
+    assert rows["Hopper", "ours TD3", "100k–200k"]["n"] == "2"
+    assert rows["Hopper", "ours TD3", "100k–200k"]["unfinished"] == "1"
+    # A complete shipped run is never replaced by an unfinished one of the same seed.
+    write_run(tmp_path / "again/Hopper-v5/td3/seed0", "Hopper-v5", "td3", 0, last_step=10_000)
+    assert run_main(tmp_path / "again", out, paper_folder, "--include-unfinished") == 0
+    assert M.last_step(out / "Hopper-v5/td3/seed0") == 200_000
+    # Without the flag, the marked copy goes (it has not finished).
+    assert run_main(runs, out, paper_folder) == 0
+    assert not (out / "Hopper-v5/td3/seed2").exists()
+
+
+def test_committed_report_is_what_the_command_writes_from_the_shipped_logs():
+    shipped = Path(__file__).resolve().parents[1] / "checkpoints" / "mujoco"
+    for name, text in M.mujoco_report.report_files(shipped).items():
+        assert (shipped / name).read_text() == text, (
+            f"checkpoints/mujoco/{name} is stale: python benchmarks/mujoco_report.py")
 
 
 def test_without_runs_or_paper_curves_it_says_what_to_pass(tmp_path, paper_folder, capsys):
     assert M.main(["--runs", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
-    assert "no run folder" in capsys.readouterr().err
+    assert "no finished run folder" in capsys.readouterr().err
     write_run(tmp_path / "runs/Hopper-v5/td3/seed0", "Hopper-v5", "td3", 0)
     assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
                    "--paper-curves", str(tmp_path / "missing")]) == 2
-    assert "--paper-curves" in capsys.readouterr().err
+    assert "paper's .npy curves" in capsys.readouterr().err
     stacked = tmp_path / "stacked/Hopper-v5/td3/seed0"
     write_run(stacked, "Hopper-v5", "td3", 0)
     (stacked / "config.json").write_text(json.dumps({"seeds": [0, 1], "steps": 200_000}))
     assert M.main(["--runs", str(tmp_path / "stacked"), "--out", str(tmp_path / "o")]) == 2
     assert "one per folder" in capsys.readouterr().err
-    # Once written, the curves stay when the paper's folder is gone.
-    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
-                   "--paper-curves", str(paper_folder)]) == 0
-    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o"),
-                   "--paper-curves", str(tmp_path / "missing")]) == 0
+    # Once written, the curves stay when the paper's folders are not given.
+    assert run_main(tmp_path / "runs", tmp_path / "o", paper_folder) == 0
+    assert M.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o")]) == 0
 
 
 def test_actor_only_file_acts_like_the_agent_at_a_fraction_of_its_size(tmp_path, paper_folder,
@@ -140,8 +182,7 @@ def test_actor_only_file_acts_like_the_agent_at_a_fraction_of_its_size(tmp_path,
                            warmup_steps=100, learning_starts=100, eval_every=100,
                            eval_episodes=2)
     train("Pendulum-v1", cfg, steps=300, seed=0, out=run, progress=False)
-    assert M.main(["--runs", str(runs), "--out", str(out), "--paper-curves", str(paper_folder),
-                   "--start-episodes", "3"]) == 0
+    assert run_main(runs, out, paper_folder, "--start-episodes", "3") == 0
     trained, actor = load_agent(run / "agent.npz"), load_agent(out / run.relative_to(runs) /
                                                                 M.ACTOR_FILE)
     assert isinstance(actor, TD3) and actor.env_id == "Pendulum-v1"
@@ -168,10 +209,11 @@ def test_actor_only_file_acts_like_the_agent_at_a_fraction_of_its_size(tmp_path,
                                atol=0.01)
 
 
-def test_finished_only_leaves_out_runs_still_training(tmp_path):
+def test_only_finished_runs_unless_asked(tmp_path):
     runs = tmp_path / "runs"
     write_run(runs / "Hopper-v5" / "td3" / "seed0", "Hopper-v5", "td3", 0)
     write_run(runs / "Hopper-v5" / "td3" / "seed1", "Hopper-v5", "td3", 1, last_step=50_000)
     (runs / "Hopper-v5" / "td3" / "seed0" / M.AGENT_FILE).write_bytes(b"")  # its run ended
-    assert [p.name for p in M.run_folders(runs)] == ["seed0", "seed1"]
-    assert [p.name for p in M.run_folders(runs, finished_only=True)] == ["seed0"]
+    (runs / "Hopper-v5" / "td3" / "seed1" / M.CHECKPOINT_FILE).write_bytes(b"")
+    assert [p.name for p in M.run_folders(runs, finished_only=False)] == ["seed0", "seed1"]
+    assert [p.name for p in M.run_folders(runs)] == ["seed0"]

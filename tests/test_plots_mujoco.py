@@ -16,7 +16,12 @@ from plots_helpers import assert_written  # noqa: E402
 from ddpg_numpy import figures as F  # noqa: E402
 from ddpg_numpy import plots as P  # noqa: E402
 from ddpg_numpy.lab.run_logs import PROGRESS_FIELDS  # noqa: E402
-from ddpg_numpy.plots.mujoco import comparison_step, mean_and_std  # noqa: E402
+from ddpg_numpy.plots.mujoco import (  # noqa: E402
+    UNFINISHED_FILE,
+    bootstrap_band,
+    load_groups,
+    mean_and_std,
+)
 
 STEPS = range(5000, 200_001, 5000)
 
@@ -69,39 +74,44 @@ def test_loaders_read_runs_and_the_papers_curves(tmp_path):
     np.testing.assert_allclose(runs["Hopper-v5"]["td3"].at(100_000), [2500, 2600])
     assert sorted(ref) == ["HalfCheetah", "Hopper", "Walker2d"] and ref["Hopper"].seeds == [0, 1, 2]
     mean, std = mean_and_std(ref["Hopper"].at(200_000))
-    assert mean == pytest.approx(4000) and std == pytest.approx(200 * np.sqrt(2 / 3))
+    assert mean == pytest.approx(4000) and std == pytest.approx(200)  # ddof 1
+    (root / "Walker2d-v5/td3/seed1" / UNFINISHED_FILE).write_text("copied at step 150000")
+    assert load_groups(root)["ours TD3"]["Walker2d"].seeds == [0]  # marked: left out
+    assert load_groups(root, unfinished=True)["ours TD3"]["Walker2d"].seeds == [0, 1]
+    assert list(load_groups(root)) == ["ours DDPG", "ours TD3", "paper, camera-ready"]
 
 
 def test_each_panel_draws_every_seed_their_means_and_the_papers_band(tmp_path):
     root = write_folder(tmp_path)
     fig = P.plot_mujoco_folder(root)
-    assert [ax.get_title().split(",")[0].split(":")[0] for ax in fig.axes] == \
-        ["HalfCheetah", "Hopper-v5", "Walker2d-v5"]
+    assert [ax.get_title().split(" ")[0] for ax in fig.axes] == \
+        ["HalfCheetah", "Hopper", "Walker2d"]
     hopper = fig.axes[1]
-    # 2 seeds + mean for DDPG and for TD3, and the paper's mean: 7 lines, 1 band.
-    assert len(hopper.lines) == 7 and len(hopper.collections) == 1
+    # DDPG and TD3: 2 seeds + mean each, a bootstrap band each; the paper: mean and its band.
+    assert len(hopper.lines) == 7 and len(hopper.collections) == 3
     steps = np.array(STEPS, dtype=float)
-    td3_mean = [line for line in hopper.lines if line.get_label().startswith("our TD3")][0]
+    td3_mean = [line for line in hopper.lines if line.get_label().startswith("ours TD3")][0]
     np.testing.assert_allclose(td3_mean.get_ydata(), steps / 40 + 50)
-    band = hopper.collections[0].get_paths()[0].vertices
-    spread = 200 * np.sqrt(2 / 3)
-    assert band[:, 1].max() == pytest.approx(4000 + spread)
+    band = hopper.collections[-1].get_paths()[0].vertices  # the paper's: ± half a std (ddof 1)
+    assert band[:, 1].max() == pytest.approx(4000 + 0.5 * 200)
     assert band[:, 0].max() == 200_000  # the paper's curves stop at the plot's 200k
-    assert "at 200k steps:" in hopper.get_title()
-    for text in ("TD3 (2) 5,050 ± 50", "DDPG (2) 2,050 ± 50", "paper's TD3 (3) 4,000 ± 163"):
-        assert text in hopper.get_title()
-    assert len(fig.axes[0].lines) == 1 and "no evaluations" in fig.axes[0].get_title()
+    ours_band = hopper.collections[1].get_paths()[0].vertices  # TD3's: between its two seeds
+    assert ours_band[:, 1].max() == pytest.approx(5100) and \
+        ours_band[:, 1].min() == pytest.approx(5000 / 40)  # both seed 0
+    assert "seeds: DDPG 2 · TD3 2 · paper 3" in hopper.get_title()
+    assert len(fig.axes[0].lines) == 1  # HalfCheetah: the paper's mean only
     labels = fig.axes[0].get_legend().get_texts()
     assert len(labels) == 3  # the paper's band, our DDPG, our TD3: once for the figure
     assert_written(P.save_figure(fig, tmp_path / "mujoco.png"))
 
 
-def test_titles_of_partial_runs_compare_at_the_last_step_every_seed_logged(tmp_path):
-    fig = P.plot_mujoco_folder(write_folder(tmp_path, last_step=120_000))
-    title = fig.axes[2].get_title()
-    assert "at 120k steps (runs partial)" in title
-    assert f"TD3 (2) {120_000 / 40 + 50:,.0f} ± 50" in title
-    assert comparison_step([], 200_000) is None
+def test_bootstrap_band_holds_the_mean_and_stays_within_the_seeds():
+    values = np.array([[0.0, 10.0], [2.0, 10.0], [4.0, 13.0]])
+    low, high = bootstrap_band(values, reps=500)
+    assert np.all(low <= values.mean(axis=0)) and np.all(values.mean(axis=0) <= high)
+    assert np.all(low >= values.min(axis=0)) and np.all(high <= values.max(axis=0))
+    assert low[0] < 2 < high[0]
+    np.testing.assert_array_equal(bootstrap_band(values, reps=500)[0], low)  # seeded
 
 
 def test_figures_draws_the_mujoco_curves_only_when_the_folder_exists(tmp_path):

@@ -1,11 +1,14 @@
-"""The MuJoCo results beside the TD3 paper's: learning curves of our DDPG and TD3 on HalfCheetah,
-Hopper and Walker2d, each seed and their mean, with the paper's 10 seeds of TD3 as a mean ± std
-band. Reads checkpoints/mujoco/ (made by benchmarks/mujoco_table.py): one run folder per task,
-algorithm and seed (<env>/<algo>/seed<k>/progress.csv), and td3_paper_curves.csv."""
+"""The MuJoCo results: learning curves of our DDPG and TD3 and of a PyTorch peer's TD3 on
+HalfCheetah, Hopper and Walker2d (each group's mean over seeds with a bootstrap 95 % band, each
+seed thin), with the TD3 paper's two published 10-seed sets drawn as the paper drew them (mean
+± half a standard deviation). Reads checkpoints/mujoco/ (made by benchmarks/mujoco_table.py):
+one run folder per task, algorithm and seed (<env>/<algo>/seed<k>/progress.csv), the peer's under
+pytorch_peer/, and the paper's curves (td3_paper_curves*.csv)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +23,22 @@ from ..lab.run_folder import progress_columns
 from .curves import steps_axis
 from .style import OKABE_ITO, REFERENCE_COLOR, figure_and_axes, styled
 
-PAPER_CURVES_FILE = "td3_paper_curves.csv"
+PAPER_CURVES_FILE = "td3_paper_curves.csv"  # the camera-ready set (June 2018)
+PAPER_FIRST_UPLOAD_FILE = "td3_paper_curves_2018-02.csv"  # the first published set (Feb. 2018)
+PAPER_SETS = {"paper, camera-ready": PAPER_CURVES_FILE,
+              "paper, first upload": PAPER_FIRST_UPLOAD_FILE}
+PEER_FOLDER = "pytorch_peer"  # the PyTorch peer's runs: <out>/pytorch_peer/<env>/td3/seed<k>
+UNFINISHED_FILE = "UNFINISHED"  # marks a run copied before it finished
+LEGACY_KERNEL = "SkylakeX"  # runs shipped without blas.json: checkpoints/mujoco/README.md
 TASKS = ("HalfCheetah", "Hopper", "Walker2d")  # the paper's locomotion tasks we ran
 ALGORITHMS = {"ddpg": "DDPG", "td3": "TD3"}  # folder name -> label, in drawing order
-COLORS = {"ddpg": OKABE_ITO["blue"], "td3": OKABE_ITO["vermillion"]}
+COLORS = {"ours DDPG": OKABE_ITO["blue"], "ours TD3": OKABE_ITO["vermillion"],
+          "peer TD3": OKABE_ITO["green"]}
+PAPER_STYLES = {"paper, camera-ready": ("--", REFERENCE_COLOR, 0.22),
+                "paper, first upload": (":", "#000000", 0.10)}
+SHORT = {"ours DDPG": "DDPG", "ours TD3": "TD3", "peer TD3": "peer TD3",
+         "paper, camera-ready": "paper", "paper, first upload": "paper (first)"}
+BAND_REPS = 2000  # bootstrap resamples per band (its ends move by a few % between RNG seeds)
 
 
 @dataclass
@@ -55,13 +70,28 @@ class SeedCurves:
 
 
 def mean_and_std(values: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation over seeds (ddof 0, as the band and the tables use)."""
-    return float(np.mean(values)), float(np.std(values))
+    """Mean and sample standard deviation over seeds (ddof 1)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else float("nan")
 
 
 def task_of(env_id: str) -> str:
     """'Hopper-v5' -> 'Hopper': our tasks (v5) and the paper's (v1) meet on the name."""
     return re.sub(r"-v\d+$", "", env_id)
+
+
+def blas_kernel(run: str | Path | None) -> str:
+    """The OpenBLAS kernel of a run folder (its blas.json, threadpoolctl's record; LEGACY_KERNEL
+    for a shipped run without one), or of this process when ``run`` is None."""
+    if run is None:
+        from threadpoolctl import threadpool_info
+        info = threadpool_info()
+    else:
+        path = Path(run) / "blas.json"
+        if not path.is_file():
+            return LEGACY_KERNEL
+        info = json.loads(path.read_text()).get("threadpool_info", [])
+    return next((i.get("architecture") or "?" for i in info if i.get("user_api") == "blas"), "?")
 
 
 def _curves(per_seed: Mapping[int, tuple[np.ndarray, np.ndarray]]) -> SeedCurves:
@@ -74,12 +104,15 @@ def _curves(per_seed: Mapping[int, tuple[np.ndarray, np.ndarray]]) -> SeedCurves
     return SeedCurves(steps, values, seeds)
 
 
-def load_mujoco_runs(folder: str | Path) -> dict[str, dict[str, SeedCurves]]:
-    """{env_id: {algo: SeedCurves}} from ``folder/<env_id>/<algo>/seed<k>/progress.csv`` (the
-    runs may be partial: each seed counts up to its last row)."""
+def load_mujoco_runs(folder: str | Path,
+                     unfinished: bool = False) -> dict[str, dict[str, SeedCurves]]:
+    """{env_id: {algo: SeedCurves}} from ``folder/<env_id>/<algo>/seed<k>/progress.csv``; runs
+    marked UNFINISHED are left out unless ``unfinished`` (each seed counts to its last row)."""
     found: dict[str, dict[str, dict[int, tuple[np.ndarray, np.ndarray]]]] = {}
     for progress in sorted(Path(folder).glob("*/*/seed*/progress.csv")):
         run = progress.parent
+        if (run / UNFINISHED_FILE).exists() and not unfinished:
+            continue
         columns = progress_columns(run)
         env_id, algo, seed = run.parent.parent.name, run.parent.name, int(run.name[4:])
         found.setdefault(env_id, {}).setdefault(algo, {})[seed] = (
@@ -89,9 +122,8 @@ def load_mujoco_runs(folder: str | Path) -> dict[str, dict[str, SeedCurves]]:
 
 
 def load_paper_curves(path: str | Path) -> dict[str, SeedCurves]:
-    """{task: SeedCurves} from td3_paper_curves.csv (columns env, seed, step, return; lines
-    starting with '#' say where the numbers come from). Tasks by name: 'Hopper', not
-    'Hopper-v1'."""
+    """{task: SeedCurves} from a td3_paper_curves*.csv (columns env, seed, step, return; lines
+    starting with '#' say where the numbers come from). Tasks by name: 'Hopper'."""
     per_task: dict[str, dict[int, list[tuple[float, float]]]] = {}
     with open(path, newline="") as f:
         for row in csv.DictReader(line for line in f if not line.startswith("#")):
@@ -101,66 +133,81 @@ def load_paper_curves(path: str | Path) -> dict[str, SeedCurves]:
             for task, seeds in per_task.items()}
 
 
-def comparison_step(curves: Sequence[SeedCurves], target: int) -> int | None:
-    """``target`` if every seed of every curve got there, else the last step before it that
-    they all logged (partial runs), or None if there is none."""
-    shared: set[int] | None = None
-    for c in curves:
-        logged = {int(s) for s, v in zip(c.steps, c.mean()) if not np.isnan(v)}
-        shared = logged if shared is None else shared & logged
-    return max((s for s in shared or () if s <= target), default=None)
+def load_groups(folder: str | Path, unfinished: bool = False
+                ) -> dict[str, dict[str, SeedCurves]]:
+    """{group: {task: SeedCurves}} of everything in a checkpoints/mujoco-like folder: 'ours
+    DDPG', 'ours TD3', 'peer TD3' (when present) and the paper's sets (PAPER_SETS, when present)."""
+    folder = Path(folder)
+    groups: dict[str, dict[str, SeedCurves]] = {}
+    for prefix, root in (("ours", folder), ("peer", folder / PEER_FOLDER)):
+        for env_id, algos in load_mujoco_runs(root, unfinished).items():
+            for algo, curves in algos.items():
+                groups.setdefault(f"{prefix} {ALGORITHMS.get(algo, algo)}", {})[
+                    task_of(env_id)] = curves
+    for name, file in PAPER_SETS.items():
+        if (folder / file).is_file():
+            groups[name] = load_paper_curves(folder / file)
+    order = [*COLORS, *PAPER_SETS]
+    return {g: groups[g] for g in sorted(groups, key=lambda g: (order + [g]).index(g))}
 
 
-def _summary(label: str, values: np.ndarray | None) -> str:
-    if values is None:
-        return f"{label} —"
-    mean, std = mean_and_std(values)
-    return f"{label} {mean:,.0f} ± {std:,.0f}"
+def bootstrap_band(values: np.ndarray, reps: int = BAND_REPS,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(T,), (T,): the percentile-bootstrap 95 % interval of the mean over seeds at each step.
+
+    values: (S, T), S >= 2, no NaN. The same resampled seeds at every step (whole curves are
+    resampled), from a seeded generator, so a figure is the same every time."""
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, len(values), size=(reps, len(values)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5], axis=0)
+    return low, high
+
+
+def _complete(curves: SeedCurves, max_step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Steps up to ``max_step`` that every seed logged, and the (S, T') values there."""
+    keep = (curves.steps <= max_step) & ~np.isnan(curves.values).any(axis=0)
+    return curves.steps[keep], curves.values[:, keep]
 
 
 @styled
-def plot_mujoco_curves(runs: Mapping[str, Mapping[str, SeedCurves]],
-                       paper: Mapping[str, SeedCurves], *, tasks: Sequence[str] = TASKS,
-                       max_step: int = 200_000, axes: Sequence[Axes] | None = None) -> Figure:
-    """One panel per task: each seed of DDPG and TD3 as a thin line, their mean as a thick one,
-    and the TD3 paper's mean ± std over its seeds as a grey band, up to ``max_step`` steps.
+def plot_mujoco_curves(groups: Mapping[str, Mapping[str, SeedCurves]], *,
+                       tasks: Sequence[str] = TASKS, max_step: int = 200_000,
+                       axes: Sequence[Axes] | None = None) -> Figure:
+    """One panel per task: for our groups and the peer's, each seed thin, the mean over seeds
+    thick with its 95 % bootstrap band (bootstrap_band; none for one seed); for the paper's sets,
+    the mean with ± half a standard deviation (ddof 1) over its 10 seeds, the band the paper's
+    Figure 5 shades (its curves are also smoothed; these are not).
 
-    runs: ``load_mujoco_runs``; paper: ``load_paper_curves``. Each title compares the means at
-    ``max_step`` (or, while runs are partial, at the last step all of the panel's seeds logged).
-    """
+    groups: ``load_groups``. Only steps every seed of a group logged are drawn for its mean."""
     fig, all_axes = figure_and_axes(axes, len(tasks), (5.6 * len(tasks), 4.8))
-    by_task = {task_of(env): (env, algos) for env, algos in runs.items()}
     for ax, task in zip(all_axes, tasks):
-        env_id, algos = by_task.get(task, (task, {}))
-        ours = {a: algos[a] for a in ALGORITHMS if a in algos}
-        reference = paper.get(task)
-        if reference is not None:
-            keep = reference.steps <= max_step
-            mid = reference.mean()[keep]
-            spread = np.nanstd(reference.values[:, keep], axis=0)
-            ax.fill_between(reference.steps[keep], mid - spread, mid + spread,
-                            color=REFERENCE_COLOR, alpha=0.2, lw=0)
-            ax.plot(reference.steps[keep], mid, color=REFERENCE_COLOR, lw=1.5, ls="--",
-                    label=f"the TD3 paper's TD3 (v1 tasks): mean ± std of "
-                          f"{len(reference.seeds)} seeds")
-        for algo, curves in ours.items():
+        counts = []
+        for name, by_task in groups.items():
+            curves = by_task.get(task)
+            if curves is None:
+                continue
+            steps, values = _complete(curves, max_step)
+            mid = values.mean(axis=0)
+            n = len(curves.seeds)
+            counts.append(f"{SHORT.get(name, name)} {n}")
+            if name in PAPER_STYLES:
+                ls, color, alpha = PAPER_STYLES[name]
+                half = 0.5 * values.std(axis=0, ddof=1)
+                ax.fill_between(steps, mid - half, mid + half, color=color, alpha=alpha, lw=0)
+                ax.plot(steps, mid, color=color, lw=1.4, ls=ls,
+                        label=f"TD3 {name} (v1 tasks): mean ± ½ std of {n} seeds")
+                continue
+            color = COLORS.get(name, REFERENCE_COLOR)
             keep = curves.steps <= max_step
             for row in curves.values[:, keep]:
-                ax.plot(curves.steps[keep], row, color=COLORS[algo], lw=0.8, alpha=0.45)
-            ax.plot(curves.steps[keep], curves.mean()[keep], color=COLORS[algo], lw=2.2,
-                    label=f"our {ALGORITHMS[algo]} (v5 tasks): mean over seeds (thin: each)")
-        step = comparison_step(list(ours.values()), max_step)
-        if step is None:
-            ax.set_title(f"{env_id}: no evaluations yet")
-        else:
-            parts = [_summary(f"{ALGORITHMS[a]} ({len(c.seeds)})", c.at(step))
-                     for a, c in ours.items()]
-            if reference is not None:
-                parts.append(_summary(f"paper's TD3 ({len(reference.seeds)})",
-                                      reference.at(step)))
-            ax.set_title(f"{env_id}, at {step // 1000:,}k steps"
-                         f"{'' if step == max_step else ' (runs partial)'}:\n"
-                         + ", ".join(parts), fontsize=10.5)
+                ax.plot(curves.steps[keep], row, color=color, lw=0.6, alpha=0.3)
+            if n >= 2:
+                low, high = bootstrap_band(values)
+                ax.fill_between(steps, low, high, color=color, alpha=0.25, lw=0)
+            ax.plot(steps, mid, color=color, lw=2.0,
+                    label=f"{name} (v5 tasks): mean, 95 % bootstrap band (thin: each seed)")
+        ax.set_title(f"{task} (ours, peer: v5; paper: v1)\nseeds: " + " · ".join(counts),
+                     fontsize=10)
         ax.set_xlim(0, max_step)
         steps_axis(ax)
         ax.set_ylabel("evaluation return (10 episodes)")
@@ -168,20 +215,21 @@ def plot_mujoco_curves(runs: Mapping[str, Mapping[str, SeedCurves]],
     for ax in all_axes:
         handles, labels = ax.get_legend_handles_labels()
         legend.update(zip(labels, handles))
-    all_axes[0].legend(legend.values(), legend.keys(), loc="upper left", fontsize=8.5)
+    all_axes[0].legend(legend.values(), legend.keys(), loc="upper left", fontsize=7.5)
     return fig
 
 
 def plot_mujoco_folder(folder: str | Path, **kwargs: Any) -> Figure | None:
-    """``plot_mujoco_curves`` of a folder laid out as checkpoints/mujoco/ (runs and the paper's
-    curves); None if it has no td3_paper_curves.csv (e.g. no such folder)."""
+    """``plot_mujoco_curves`` of a folder laid out as checkpoints/mujoco/; None if it has no
+    td3_paper_curves.csv (e.g. no such folder)."""
     folder = Path(folder)
     if not (folder / PAPER_CURVES_FILE).is_file():
         return None
-    return plot_mujoco_curves(load_mujoco_runs(folder), load_paper_curves(
-        folder / PAPER_CURVES_FILE), **kwargs)
+    return plot_mujoco_curves(load_groups(folder), **kwargs)
 
 
-__all__ = ["ALGORITHMS", "PAPER_CURVES_FILE", "TASKS", "SeedCurves", "comparison_step",
-           "load_mujoco_runs", "load_paper_curves", "mean_and_std", "plot_mujoco_curves",
-           "plot_mujoco_folder", "task_of"]
+__all__ = ["ALGORITHMS", "LEGACY_KERNEL", "PAPER_CURVES_FILE", "PAPER_FIRST_UPLOAD_FILE",
+           "PAPER_SETS", "PEER_FOLDER", "TASKS", "UNFINISHED_FILE", "SeedCurves",
+           "blas_kernel", "bootstrap_band", "load_groups", "load_mujoco_runs",
+           "load_paper_curves", "mean_and_std", "plot_mujoco_curves", "plot_mujoco_folder",
+           "task_of"]
