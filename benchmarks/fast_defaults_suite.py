@@ -132,8 +132,8 @@ def shipped_table(out: Path = SHIPPED) -> str:
     by ``collect``). Written by ``python -m benchmarks.doc_tables``."""
     with open(out / "summary.csv", newline="") as f:
         summary = list(csv.DictReader(f))
-    lines = ["| task | algorithm | steps | return at the last evaluation: mean ± std over seeds "
-             "(seed by seed) | random policy | gymnasium's threshold |",
+    lines = ["| task | algorithm | steps | return at the last evaluation: mean ± std over seeds, "
+             "ddof 1 (seed by seed) | random policy | gymnasium's threshold |",
              "|---|---|---|---|---|---|"]
     for row in summary:
         finals = []
