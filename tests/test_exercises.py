@@ -21,6 +21,7 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 import pytest
 
 from ddpg_numpy.teach import CHECKERS, check_all
@@ -41,6 +42,7 @@ def load_script(name: str):
 
 generator = load_script("make_student_notebooks")
 grader = load_script("grade")
+RELEASE = grader.read_release(EXERCISES / "solutions")  # what grade.py grades against
 
 
 def nbgrader_meta(cell) -> dict:
@@ -206,31 +208,84 @@ def test_student_notebook_stops_at_its_first_check_with_the_checkers_message(pat
     error = next(o for o in nb.cells[first_check].outputs if o.output_type == "error")
     assert error.traceback == [f"ExerciseNotDone: {error.evalue}"]  # no confusing traceback
     # The grading script reads the same notebook: the first check failed, the others never ran.
-    results = grader.read_results(nb, path.name)
+    results = grader.read_results(nb, RELEASE[path.name], "")
     assert results[0].points == 0 and results[0].feedback.startswith("ExerciseNotDone: ✘")
     assert [r.feedback for r in results[1:]] == ["not run"] * (len(results) - 1)
 
 
 @pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=lambda p: p.stem)
 def test_grading_the_executed_solution_notebooks_gives_full_points(path):
-    results, warnings = grader.grade(path, run=False)
+    results, warnings = grader.grade(path, RELEASE, run=False)
     assert warnings == [] and results
     assert all(r.points == r.max_points > 0 and r.feedback == "✔" for r in results)
 
 
-def test_grader_restores_edited_and_deleted_check_cells():
-    solution = nbformat.read(SOLUTION_NOTEBOOKS[1], as_version=4)
+def test_grader_runs_the_releases_checks_whatever_the_submission_did_to_its_own():
     submission = nbformat.read(EXERCISES / "student" / SOLUTION_NOTEBOOKS[1].name, as_version=4)
     checks = [i for i, c in enumerate(submission.cells) if nbgrader_meta(c).get("grade")]
     submission.cells[checks[0]].source = "pass  # no more check"
     del submission.cells[checks[1]]
-    warnings = grader.restore_cells(submission, solution)
-    assert warnings == ["cell check_bellman_target was edited; restored",
-                        "cell check_critic_loss_and_grad was missing; re-inserted"]
-    restored = [c.source for c in submission.cells if nbgrader_meta(c).get("grade")]
-    assert restored == [c.source for c in solution.cells if nbgrader_meta(c).get("grade")]
-    order = [nbgrader_meta(c).get("grade_id") for c in submission.cells if nbgrader_meta(c)]
-    assert order == [nbgrader_meta(c).get("grade_id") for c in solution.cells if nbgrader_meta(c)]
+    sources, labels, warnings = grader.plan(submission, RELEASE[SOLUTION_NOTEBOOKS[1].name])
+    assert warnings == ["check_bellman_target was edited; the release's check ran",
+                        "check_critic_loss_and_grad was missing; the release's check ran"]
+    # The student's cells run without any check (the release's checks run after them) and
+    # without the setup cell (the release's runs first).
+    assert "pass  # no more check" not in sources and len(sources) == len(labels)
+    assert not any("from ddpg_numpy.teach import check_" in s for s in sources)
+    assert [grade_id for grade_id in (label.partition("(")[2].rstrip(")") for label in labels)
+            if grade_id] == ["bellman_target", "critic_loss_and_grad", "critic_action_gradient"]
+
+
+# --- the "putting it together" cells agree with the checkers -----------------------------------
+
+def putting_it_together(path: Path) -> str:
+    """The source of the notebook's last cell that plugs the student's functions into the agent."""
+    cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+             and not nbgrader_meta(c) and "NBVAL_CHECK_OUTPUT" in c.source]
+    return cells[-1].source
+
+
+def _float32(fn):
+    return lambda *args: fn(*args).astype(np.float32)
+
+
+def _in_place_bellman(rewards, terminated, next_q, gamma):
+    rewards += gamma * (1.0 - terminated) * next_q
+    return rewards
+
+
+def _in_place_clipped(rewards, terminated, next_q1, next_q2, gamma):
+    rewards += gamma * (1.0 - terminated) * np.minimum(next_q1, next_q2)
+    return rewards
+
+
+AGREEMENT_CASES = {  # (notebook, exercise, makes the wrong answer from the reference)
+    "02 bellman float32": ("02_critic", "bellman_target", _float32),
+    "02 bellman in place": ("02_critic", "bellman_target", lambda fn: _in_place_bellman),
+    "05 target float32": ("05_td3", "clipped_double_q_target", _float32),
+    "05 target in place": ("05_td3", "clipped_double_q_target", lambda fn: _in_place_clipped),
+    "05 smoothing float32": ("05_td3", "smoothed_target_action", _float32),
+}
+
+
+@pytest.mark.parametrize("case", AGREEMENT_CASES)
+def test_an_answer_the_checker_rejects_is_rejected_by_putting_it_together_too(case, capsys):
+    notebook, exercise, wrong = AGREEMENT_CASES[case]
+    path = EXERCISES / "solutions" / f"{notebook}.ipynb"
+    namespace = solutions_namespace(path)
+    exec(compile(putting_it_together(path), path.name, "exec"), namespace)
+    honest = capsys.readouterr().out
+    assert "False" not in honest and honest.count("True") >= 1
+    namespace[exercise] = wrong(namespace[exercise])
+    assert CHECKERS[exercise](namespace[exercise], raise_on_fail=False) is False
+    capsys.readouterr()
+    try:
+        with matplotlib.rc_context():
+            exec(compile(putting_it_together(path), path.name, "exec"), namespace)
+        said = capsys.readouterr().out
+    except Exception as err:  # the agent refuses it outright (a float32 action, say)
+        said = f"{type(err).__name__}: {err}"
+    assert "False" in said or "input dtype float32 does not match" in said, said
 
 
 # --- the guide's time estimates add up ------------------------------------------------------

@@ -19,8 +19,15 @@ def critic_grad_by_hand(obs, actions, p, first_rows=False, mask=True, scale=1.0)
     return scale * dq_dz2 @ rows.T
 
 
+def target_in_place(rewards, terminated, next_q, gamma):
+    rewards += gamma * (1.0 - terminated) * next_q  # the replay batch's rewards change
+    return rewards
+
+
 WRONG_ANSWERS = {
     "bellman_target": [
+        (target_in_place, "your function changed its input `rewards` in place"),
+        (lambda r, d, q, gamma: (r + gamma * (1 - d) * q).astype(np.float32), "is float32"),
         (lambda r, d, q, gamma: r + gamma * q, "must not bootstrap"),
         (lambda r, d, q, gamma: r + gamma * d * q, "bootstrapped only the terminal"),
         (lambda r, d, q, gamma: r + (1 - d) * q, "multiply it by γ"),

@@ -31,8 +31,25 @@ def soft_update_swapped(theta_target, theta, tau):
     theta_target[...] = (1 - tau) * theta + tau * theta_target
 
 
+def actor_grad_with_a_step_inside(actor, critic, batch):
+    """An optimizer step inside, with the lecture's name lr (not defined here)."""
+    mu = actor(batch.obs)
+    _, dq_da = critic.action_gradient(batch.obs, mu)
+    actor.backward(-dq_da / len(batch.obs))
+    actor.theta -= lr * actor.grad  # noqa: F821 - the mistake under test
+    return actor.grad
+
+
+def actor_grad_without_forward(actor, critic, batch):
+    _, dq_da = critic.action_gradient(batch.obs, batch.actions)
+    actor.backward(-dq_da / len(batch.obs))
+    return actor.grad
+
+
 WRONG_ANSWERS = {
     "actor_gradient": [
+        (actor_grad_with_a_step_inside, "a name your function uses is defined neither in it"),
+        (actor_grad_without_forward, "a backward pass needs the cache of a forward pass"),
         (lambda actor, critic, b: actor_grad(actor, critic, b, sign=1.0), "Adam minimises"),
         (lambda actor, critic, b: actor_grad(actor, critic, b, divide=False), "carries a 1/N"),
         (lambda actor, critic, b: actor_grad(actor, critic, b, replay_actions=True),

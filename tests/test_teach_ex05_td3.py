@@ -33,6 +33,25 @@ def smoothing(actor_target, batch, z, low, high, std, clip, *, scale_h=True, cli
     return np.clip(action + noise, low, high) if clip_box else action + noise
 
 
+def smoothing_clipped_after_adding(actor_target, batch, z, low, high, std, clip, in_h=True):
+    h = (high - low) / 2
+    bound = clip * h if in_h else clip
+    noisy = np.clip(actor_target(batch.next_obs) + std * h * z, -bound, bound)
+    return np.clip(noisy, low, high)
+
+
+def smoothing_max_action(actor_target, batch, z, low, high, std, clip):
+    """The authors' TD3 code: noise in units of max_action, actions clipped to ±max_action."""
+    noise = np.clip(std * high * z, -clip * high, clip * high)
+    return np.clip(actor_target(batch.next_obs) + noise, -high, high)
+
+
+def smoothing_precedence(actor_target, batch, z, low, high, std, clip):
+    h = high - low / 2  # the brackets forgotten
+    noise = np.clip(std * h * z, -clip * h, clip * h)
+    return np.clip(actor_target(batch.next_obs) + noise, low, high)
+
+
 def smoothing_own_noise(actor_target, batch, z, low, high, std, clip):
     return smoothing(actor_target, batch, np.random.standard_normal(z.shape), low, high, std, clip)
 
@@ -91,6 +110,54 @@ def actor_through(actor, critic1, critic2, batch, through="q1", sign=-1.0):
     return actor.grad.copy()
 
 
+def actor_n_from_len_batch(actor, critic1, critic2, batch):
+    mu = actor(batch.obs)
+    _, dq_da = critic1.action_gradient(batch.obs, mu)
+    actor.backward(-dq_da / len(batch))  # 5, the Batch's fields
+    return actor.grad.copy()
+
+
+def actor_at_replay_actions(actor, critic1, critic2, batch):
+    actor(batch.obs)
+    _, dq_da = critic1.action_gradient(batch.obs, batch.actions)
+    actor.backward(-dq_da / len(batch.obs))
+    return actor.grad.copy()
+
+
+def actor_averaged_first(actor, critic1, critic2, batch):
+    mu = actor(batch.obs)
+    _, dq_da = critic1.action_gradient(batch.obs, mu)
+    actor.backward(-np.broadcast_to(dq_da.mean(axis=0), dq_da.shape) / len(batch.obs))
+    return actor.grad.copy()
+
+
+def target_float32(r, d, q1, q2, gamma):
+    return (r + gamma * (1.0 - d) * np.minimum(q1, q2)).astype(np.float32)
+
+
+def target_in_place(r, d, q1, q2, gamma):
+    q1 *= gamma * (1.0 - d)  # the caller's next_q1 changes
+    q2 *= gamma * (1.0 - d)
+    return r + np.minimum(q1, q2)
+
+
+def target_with_invert(r, d, q1, q2, gamma):
+    return r + gamma * ~d * np.minimum(q1, q2)
+
+
+_CALLS = {"count": 0}
+
+
+def schedule_global_counter(env_steps, per_step, d, critics, actor, targets):
+    """The count of critic updates kept across calls (a module-level variable)."""
+    for _ in range(env_steps * per_step):
+        critics()
+        _CALLS["count"] += 1
+        if _CALLS["count"] % d == 0:
+            actor()
+            targets()
+
+
 def actor_with_a_step(actor, critic1, critic2, batch):
     grad = actor_through(actor, critic1, critic2, batch)
     actor.theta[...] -= 0.01 * grad  # an optimizer step inside: the parameters change
@@ -106,6 +173,9 @@ WRONG_ANSWERS = {
         (target_with(lambda q1, q2: q1), "that is DDPG's target, from Q′₁ alone"),
         (target_with(lambda q1, q2: min(q1.min(), q2.min())), "one minimum over the whole batch"),
         (target_with(lambda q1, q2: np.min(q1, q2)), "np.min(x, y) reads y as an axis"),
+        (target_with_invert, "~terminated do not work on floats"),
+        (target_float32, "is float32; the inputs are float64"),
+        (target_in_place, "your function changed its input `q1` in place"),
     ],
     "smoothed_target_action": [
         (lambda *a: smoothing(*a, clip_noise=False), "the noise is not clipped"),
@@ -120,6 +190,12 @@ WRONG_ANSWERS = {
         (lambda m, b, z, lo, hi, std, c: smoothing(m, b, z, lo, hi, c, std),
          "σ̃ and c are swapped"),
         (smoothing_own_noise, "two calls with the same z gave different results"),
+        (smoothing_clipped_after_adding, "you clipped the noisy action μ′(s′) + ε to ±c·h"),
+        (lambda *a: smoothing_clipped_after_adding(*a, in_h=False),
+         "you clipped the noisy action μ′(s′) + ε to ±c·h"),
+        (smoothing_max_action, "the authors' code's convention"),
+        (lambda *a: np.clip(smoothing(*a, clip_box=False), -1.0, 1.0), "you clipped ã to [−1, 1]"),
+        (smoothing_precedence, "your h is high − low / 2"),
     ],
     "delayed_updates": [
         (lambda *a: schedule(*a, targets_every_update=True),
@@ -133,6 +209,7 @@ WRONG_ANSWERS = {
         (lambda *a: schedule(*a, order=("targets", "actor")), "the calls come in the wrong order"),
         (schedule_env_steps_only, "update_critics() was called 4 times"),
         (schedule_never_ends, "were called over"),
+        (schedule_global_counter, "your function keeps a count between calls"),
     ],
     "td3_actor_gradient": [
         (lambda *a: actor_through(*a, through="min"), "you trained the actor through min(Q₁, Q₂)"),
@@ -140,6 +217,9 @@ WRONG_ANSWERS = {
         (lambda *a: actor_through(*a, through="mean"), "you averaged the two critics' gradients"),
         (lambda *a: actor_through(*a, sign=1.0), "the sign is flipped"),
         (actor_with_a_step, "your function changed θ^μ"),
+        (actor_n_from_len_batch, "the number of fields of the Batch named tuple"),
+        (actor_at_replay_actions, "not at the replay buffer's actions"),
+        (actor_averaged_first, "do not average ∇_a Q₁ over the batch"),
     ],
 }
 

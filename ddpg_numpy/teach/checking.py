@@ -45,6 +45,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ..core.gradcheck import relative_error
+from .diagnosis import CRASHES, argument_name, arrays_in, factors, fmt, shape_hint
 
 TOLERANCE = 1e-7  # relative error under which an answer equals the reference (float64 rounding)
 MISTAKE_TOLERANCE = 1e-6  # ... and under which it equals a known wrong answer
@@ -139,12 +140,16 @@ class Checker:
     def call(self, fn: Callable[..., Any], *args: Any, hint: Message = "",
              correct: Callable[[Any], bool] | None = None,
              other_orders: Sequence[tuple[str, tuple[Any, ...]]] = (),
-             signature: str = "") -> Any:
+             signature: str = "", inputs_may_change: bool = False) -> Any:
         """The student's function on ``args``; NotImplementedError and crashes become feedback.
 
         ``other_orders``: (names, args) of argument orders a student may have copied from
         elsewhere; when the answer is wrong or crashes but ``correct`` accepts fn(*args) in one of
-        those orders, the feedback says that the arguments come as ``signature``."""
+        those orders, the feedback says that the arguments come as ``signature``.
+        ``hint``: said after a crash that none of the known crashes (``CRASHES``) explains.
+        Unless ``inputs_may_change``, an argument array (or an array in a tuple, list or dict
+        argument) that the function changed in place fails: the agent's caller still needs it."""
+        before = None if inputs_may_change else arrays_in(args, copy=True)
         value, error = self.attempt(fn, *args)
         if correct is not None and (error is not None or not _accepts(correct, value)):
             for names, reordered in other_orders:
@@ -154,9 +159,19 @@ class Checker:
                               f"({names}), but they come as {self.exercise}({signature}), "
                               "as in the docstring and the lecture. Reorder your parameters.")
         if error is not None:
-            hint_text = self.say(hint) if hint else ""
+            known = next((message for matches, message in CRASHES if matches(error)), "")
+            hint_text = self.say(known or hint) if (known or hint) else ""
             self.fail(f"your function raised {type(error).__name__}: {error}"
                       + (f" — {hint_text}" if hint_text else ""), cause=error)
+        if before is not None:
+            for (where, old), (_, new) in zip(before, arrays_in(args, copy=False), strict=True):
+                if old.shape != new.shape or not np.array_equal(old, new, equal_nan=True):
+                    self.fail((f"your function changed its input {argument_name(fn, where)} "
+                               "in place: in the agent that array is still needed afterwards "
+                               "(the replay batch, a network's parameters), so every later "
+                               "step would use the changed values.",
+                               "Make a new array instead: y = x * 2, not x *= 2 or "
+                               "x[...] = ...; x.copy() first if you must write into it."))
         return value
 
     def true(self, condition: bool, message: Message) -> None:
@@ -177,7 +192,7 @@ class Checker:
               hints: dict[tuple[int, ...], Message] | None = None) -> None:
         """Fail with a specific explanation when ``arr`` does not have the ``expected`` shape."""
         if arr.shape != expected:
-            hint = (hints or {}).get(arr.shape) or _shape_hint(arr.shape, expected, n)
+            hint = (hints or {}).get(arr.shape) or shape_hint(arr.shape, expected, n)
             self.fail(f"{what} has shape {arr.shape}, expected {expected}. "
                       f"{self.say(hint)}".rstrip())
 
@@ -194,6 +209,12 @@ class Checker:
         """
         formula: Message = ("", hint) if hint else ""
         expected = np.asarray(expected, dtype=float)
+        dtype = getattr(value, "dtype", None)
+        if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+            self.fail((f"{what} is {dtype}; the inputs are float64 and the agent computes in "
+                       f"float64, so {dtype} rounding (about 1e-7 relative for float32) makes "
+                       "the agent's later steps differ.",
+                       "Do not cast: drop the .astype(np.float32) / np.float32(...)."))
         arr = self.array(what, value)
         for wrong, message in mistakes:  # a known mistake can also have its own (wrong) shape
             wrong = np.asarray(wrong, dtype=float)
@@ -206,12 +227,12 @@ class Checker:
         if relative_error(arr, expected) < TOLERANCE:
             self.passed()
             return arr
-        numbers = f" (expected {_fmt(expected)}, got {_fmt(arr)})" if show else ""
+        numbers = f" (expected {fmt(expected)}, got {fmt(arr)})" if show else ""
         for wrong, message in mistakes:
             wrong = np.asarray(wrong, dtype=float)
             if wrong.shape == arr.shape and is_close(arr, wrong) and not is_close(wrong, expected):
                 self.fail(f"{what} is wrong{numbers}: {self.say(message)}")
-        for factor, name, meaning in _factors(n):
+        for factor, name, meaning in factors(n):
             if is_close(arr, factor * expected):
                 self.fail(f"{what} is {name} the correct value{numbers}: {meaning}"
                           + self._then(formula))
@@ -235,45 +256,6 @@ class Checker:
 def is_close(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether ``a`` equals the known wrong answer ``b`` (same shape, any shape)."""
     return a.shape == b.shape and relative_error(a, b) < MISTAKE_TOLERANCE
-
-
-def _fmt(arr: np.ndarray | float) -> str:
-    """Small arrays on one line, e.g. [[0.6667], [0], [-0.6667]]."""
-    arr = np.asarray(arr)
-    if arr.ndim == 0:
-        return f"{float(arr):.4g}"
-    return "[" + ", ".join(_fmt(a) for a in arr) + "]"
-
-
-def _factors(n: int | None) -> list[tuple[float, str, str]]:
-    """Generic wrong answers: value = factor × correct value, with what that usually means."""
-    table = [(-1.0, "−1 ×", "the sign is flipped.")]
-    if n is not None and n > 2:
-        table += [(float(n), f"N = {n} (the batch size) ×",
-                   "a 1/N is missing — a mean over the batch, not a sum?"),
-                  (1.0 / n, f"1/N = 1/{n} ×",
-                   "there is a 1/N too many — a sum over the batch, not a mean?")]
-    table += [(2.0, "2 ×", "check the constant factors."), (0.5, "½ ×", "a factor 2 is missing.")]
-    return table
-
-
-def _shape_hint(got: tuple[int, ...], expected: tuple[int, ...], n: int | None) -> str:
-    """Why an array most likely came out with the wrong shape."""
-    if n is not None and got == (n, n) and expected in ((n,), (n, 1)):
-        return ("An (N, 1) array and an (N,) array broadcast into an (N, N) matrix — the classic "
-                "silent DDPG bug. Make both (N,) (q[:, 0]) or both (N, 1) (y[:, None]) first.")
-    if len(got) == 2 and got == expected[::-1]:
-        return "It looks transposed."
-    if got == expected + (1,):
-        return "Drop the trailing axis (x[:, 0] or x.reshape(-1))."
-    if expected == got + (1,):
-        return "Keep the trailing axis of length 1 (x[:, None])."
-    if n is not None and expected[:1] == (n,) and got == expected[1:]:
-        return ("The batch axis is missing: return one row per sample (do not sum or average "
-                "over axis 0).")
-    if n is not None and got == (n,) + expected:
-        return "There is an extra batch axis: sum over the samples (axis=0)."
-    return ""
 
 
 def _accepts(correct: Callable[[Any], bool], value: Any) -> bool:
@@ -303,6 +285,8 @@ def run_checker(exercise: str, body: Callable[[Checker, Callable[..., Any]], Non
         _failed_tries[exercise] += 1
         return _report(failure, raise_on_fail)
     _failed_tries.pop(exercise, None)
+    # For grade.py's guard (ddpg_numpy/teach/guard.py): a pass it can sign; nothing without it.
+    sys.audit("ddpg_numpy.teach.passed", exercise, body)
     print(f"✔ {exercise}: all {check.count} checks passed")
     return None if raise_on_fail else True
 

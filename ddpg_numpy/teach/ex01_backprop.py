@@ -99,7 +99,7 @@ def _check_numerical_gradient(check: Checker, fn: Callable[..., Any]) -> None:
             (_reference_numerical_gradient(f, x, 1e-5) if h != 1e-5 else expected,
              "this matches h = 1e-5, not the h the checker passed: use the h argument."),
         ]
-        got = check.call(fn, f, x, h)
+        got = check.call(fn, f, x, h, inputs_may_change=True)  # restored: checked below
         check.true(bool(np.allclose(x, before, rtol=0.0, atol=1e-12)),
                    (f"for {name}, x was not restored: the caller's array (a network's "
                     "parameters) is left changed.",
@@ -197,7 +197,8 @@ def _check_relu_backward(check: Checker, fn: Callable[..., Any]) -> None:
         g_in, x_in = g.copy(), x.copy()
         got = check.call(fn, g_in, x_in,
                          correct=lambda r, e=expected: is_close(np.asarray(r, dtype=float), e),
-                         other_orders=[("x, G", (x.copy(), g.copy()))], signature="G, x")
+                         other_orders=[("x, G", (x.copy(), g.copy()))], signature="G, x",
+                         inputs_may_change=True)  # checked below, with its own message
         check.true(np.array_equal(x_in, x) and np.array_equal(g_in, g),
                    ("your function changed its input arrays in place (e.g. G[x <= 0] = 0): the "
                     "caller may still need them. Return a new array.",

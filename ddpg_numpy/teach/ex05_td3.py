@@ -16,6 +16,9 @@ from ..core.td3 import TD3
 from .checking import Checker, Message, run_checker
 from .ex03_actor_and_targets import _reference_actor_gradient
 from .ex04_exploration_and_replay import _GivenNormal
+from .ex05_delay import _after, _core_schedule, check_delayed_updates
+
+_ = (_after, _core_schedule)  # 5.3's checker lives in ex05_delay; its helpers are shared here
 
 __all__ = ["check_clipped_double_q_target", "check_delayed_updates", "check_smoothed_target_action",
            "check_td3_actor_gradient"]
@@ -152,6 +155,21 @@ def _check_smoothed_target_action(check: Checker, fn: Callable[..., Any]) -> Non
              "applies to the noise ε = σ̃·h·z itself."),
             (_smoothed(mu_next, z, clip * h, std * h, box),
              "σ̃ and c are swapped: σ̃ scales the noise, c is the clip bound."),
+            *((np.clip(np.clip(mu_next + std * h * z, -bound, bound), low, high),
+               "you clipped the noisy action μ′(s′) + ε to ±c·h; the clip bounds the noise ε "
+               "alone, before it is added: ã = clip(μ′(s′) + clip(ε, −c·h, c·h), low, high).")
+              for bound in (clip * h, clip)),
+            (np.clip(mu_next + np.clip(std * high * z, -clip * high, clip * high), -high, high),
+             "that is the authors' code's convention: noise scaled by max_action = high and "
+             "actions clipped to ±max_action. It equals T8 only for a box symmetric around 0 "
+             "(low = −high); here it is not, so scale by the half-range h = (high − low)/2 and "
+             "clip to [low, high]."),
+            (_smoothed(mu_next, z, std * h, clip * h, (-1.0, 1.0)),
+             "you clipped ã to [−1, 1]; this action box is [action_low, action_high], so clip "
+             "to those bounds."),
+            (_smoothed(mu_next, z, std * (high - low / 2), clip * (high - low / 2), box),
+             "your h is high − low / 2: division comes before subtraction, so write "
+             "h = (high − low) / 2 with the brackets."),
         ], hint="ã = clip(μ′(s′) + clip(σ̃·h·z, −c·h, c·h), low, high), h = (high − low)/2.")
 
 
@@ -161,122 +179,6 @@ def check_smoothed_target_action(student_fn: Callable[..., Any], raise_on_fail: 
     noise_std, noise_clip) -> ã`` (N, act_dim) (T8)."""
     return run_checker("smoothed_target_action", _check_smoothed_target_action, student_fn,
                        raise_on_fail, hint)
-
-
-# --- 5.3 the delay schedule (T11) -----------------------------------------------------------------
-
-def _core_schedule(updates: int, policy_delay: int) -> list[str]:
-    """What ``updates`` calls of TD3.update do, read off the parameters: "critics" each call,
-    then "actor" and "targets" on the calls that move them."""
-    config = TD3Config(hidden=(4, 4), dtype="float64", policy_delay=policy_delay)
-    agent = TD3(2, 1, [-1.0], [1.0], config, seed=0)
-    rng = np.random.default_rng(0)
-    batch = Batch(rng.normal(size=(4, 2)), rng.uniform(-1, 1, (4, 1)), rng.normal(size=4),
-                  rng.normal(size=(4, 2)), np.zeros(4))
-    events = []
-    for _ in range(updates):
-        actor, target = agent.actor.theta.copy(), agent.critic_target.theta.copy()
-        agent.update(batch)
-        events.append("critics")
-        events += ["actor"] * (not np.array_equal(actor, agent.actor.theta))
-        events += ["targets"] * (not np.array_equal(target, agent.critic_target.theta))
-    return events
-
-
-_CLOCK: Message = ("the delay is counted in environment steps; T11 counts critic updates, and "
-                   "with updates_per_step > 1 these clocks differ.", "Keep one count of critic "
-                   "updates over the whole run; test it after each critic update.")
-_WITHIN = ("your count of critic updates starts again at every environment step; it runs over the "
-           "whole training (agent.updates in TD3).")
-# The known wrong schedules, (when, rule, feedback): after critic update u (from 1), the i-th of
-# environment step t (both from 0), the actor and targets move if rule(t, i, u, d); when "step":
-# once after step t's critic updates instead; when "targets": the targets after every update.
-_WRONG_SCHEDULES: tuple[tuple[str, Callable[..., bool], Message], ...] = (
-    ("targets", lambda t, i, u, d: u % d == 0,
-     "the targets moved after every critic update, as in DDPG's L15; in TD3 they move only "
-     "with the actor, every d-th critic update (T11–T13)."),
-    ("update", lambda t, i, u, d: True,
-     "the actor and targets moved after every critic update: that is DDPG. T11 delays them to "
-     "every d-th critic update."),
-    ("update", lambda t, i, u, d: (u - 1) % d == 0,
-     ("off by one: the actor moved after critic update 1. Counted from 1, the first actor "
-      "update comes after critic update d, as in TD3.update.",
-      "Count the critic update first (updates += 1), then test updates % d == 0.")),
-    ("update", lambda t, i, u, d: (u + 1) % d == 0,
-     "off by one: the actor moved after critic update d − 1, 2d − 1, ..., not d, 2d, ...."),
-    *(("update", lambda t, i, u, d, k=k: (t + k) % d == 0, _CLOCK) for k in (0, 1)),
-    *(("step", lambda t, i, u, d, k=k: (t + k) % d == 0, _CLOCK) for k in (0, 1)),
-    *(("update", lambda t, i, u, d, k=k: (i + k) % d == 0, _WITHIN) for k in (0, 1)),
-)
-
-
-def _schedule(env_steps: int, per_step: int, d: int, when: str,
-              rule: Callable[..., bool]) -> list[str]:
-    """The events of a loop that follows one of the ``_WRONG_SCHEDULES``."""
-    events, u = [], 0
-    for t in range(env_steps):
-        for i in range(per_step):
-            u += 1
-            actor = when != "step" and rule(t, i, u, d)
-            events += ["critics"] + ["actor"] * actor + ["targets"] * (actor or when == "targets")
-        events += ["actor", "targets"] * (when == "step" and rule(t, 0, u, d))
-    return events
-
-
-def _after(events: list[str], what: str) -> list[int]:
-    """The critic updates (counted from 1) after which ``what`` happened."""
-    return [events[:i].count("critics") for i, e in enumerate(events) if e == what]
-
-
-def _run_recorded(check: Checker, fn: Callable[..., Any], env_steps: int, per_step: int, d: int,
-                  limit: int) -> list[str]:
-    """The student's loop with callbacks that record "critics", "actor" and "targets"."""
-    events: list[str] = []
-
-    def record(what: str) -> Callable[[], None]:
-        def callback() -> None:
-            if len(events) > limit:  # a loop that would not end
-                raise RuntimeError(f"the update functions were called over {limit} times in "
-                                   "all; check your loop bounds.")
-            events.append(what)
-        return callback
-
-    check.call(fn, env_steps, per_step, d, *map(record, ("critics", "actor", "targets")))
-    return events
-
-
-def _check_delayed_updates(check: Checker, fn: Callable[..., Any]) -> None:
-    for env_steps, per_step, d in ((4, 2, 2), (6, 1, 3), (4, 3, 2)):
-        total = env_steps * per_step
-        expected = _core_schedule(total, d)
-        events = _run_recorded(check, fn, env_steps, per_step, d, 10 * len(expected))
-        name = f"env_steps = {env_steps}, updates_per_step = {per_step}, policy_delay = {d}"
-        calls = events.count("critics")
-        check.true(calls == total, f"for {name}, update_critics() was called {calls} times; "
-                                   "each environment step has updates_per_step critic updates, "
-                                   f"{total} in all.")
-        if events == expected:
-            check.passed()
-            continue
-        for when, rule, message in _WRONG_SCHEDULES:
-            if _schedule(env_steps, per_step, d, when, rule) == events:
-                check.fail(f"for {name}: {check.say(message)}")
-        moving = _after(expected, "actor")
-        if _after(events, "actor") == moving and _after(events, "targets") == moving:
-            check.fail(f"for {name}, the calls come in the wrong order: after each critic "
-                       "update, update_critics(), then (every d-th) update_actor(), then "
-                       "update_targets(): T13 moves μ′ toward the actor's new parameters.")
-        check.fail(f"for {name}, the actor moved after critic updates "
-                   f"{_after(events, 'actor')} and the targets after "
-                   f"{_after(events, 'targets')}; TD3.update moves both after {moving}.")
-
-
-def check_delayed_updates(student_fn: Callable[..., Any], raise_on_fail: bool = True,
-                          hint: bool = False) -> bool | None:
-    """Check ``delayed_updates(env_steps, updates_per_step, policy_delay, update_critics,
-    update_actor, update_targets) -> None`` (T11)."""
-    return run_checker("delayed_updates", _check_delayed_updates, student_fn, raise_on_fail,
-                       hint)
 
 
 # --- 5.4 the actor follows Q₁ alone (T12) ---------------------------------------------------------
@@ -302,9 +204,7 @@ def _check_td3_actor_gradient(check: Checker, fn: Callable[..., Any]) -> None:
                       rng.normal(size=n), rng.normal(size=(n, obs_dim)), np.zeros(n))
         expected = _reference_actor_gradient(actor, critic1, batch.obs)  # T12: through Q₁
         copies = actor.copy(), critic1.copy(), critic2.copy()
-        got = check.call(fn, *copies, Batch(*(b.copy() for b in batch)),
-                         hint="compute μ(s) = actor(batch.obs) first: actor.backward needs the "
-                              "cache of that forward pass.")
+        got = check.call(fn, *copies, Batch(*(b.copy() for b in batch)))
         check.true(all(np.array_equal(a.theta, b.theta)
                        for a, b in zip(copies, (actor, critic1, critic2))),
                    "your function changed θ^μ, θ^Q₁ or θ^Q₂: it should only compute the "
@@ -318,6 +218,15 @@ def _check_td3_actor_gradient(check: Checker, fn: Callable[..., Any]) -> None:
                          "only serves the target y."),
             ((expected + through_q2) / 2, "you averaged the two critics' gradients; the actor "
                                           "follows Q₁ alone (T12)."),
+            (expected * n / len(batch),
+             f"len(batch) is {len(batch)}, the number of fields of the Batch named tuple, not "
+             "the batch size N: take N from an array (batch.obs.shape[0])."),
+            (_reference_actor_gradient(actor, critic1, batch.obs, at=batch.actions),
+             "∇_a Q₁ must be taken at the actor's own actions a = μ(s_i), not at the replay "
+             "buffer's actions a_i: the actor improves where it acts now (as in exercise 3.1)."),
+            (_reference_actor_gradient(actor, critic1, batch.obs, average=True),
+             "each sample's ∇_a Q₁(s_i, μ(s_i)) multiplies its own ∇_θμ μ(s_i): do not average "
+             "∇_a Q₁ over the batch before the backward pass (as in exercise 3.1)."),
         ], hint="as exercise 3.1, with critic1: actor.backward(−∇_a Q₁(s, μ(s)) / N), then "
                 "actor.grad.")
 
