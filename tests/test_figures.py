@@ -110,11 +110,12 @@ def test_td3_ablation_keeps_small_files_and_the_right_algorithm(checkpoints):
     for name, (_, switches) in td3_ablation.CONDITIONS.items():
         folder = checkpoints / "td3" / name
         assert sorted(p.name for p in folder.iterdir()) == [
-            "config.json", "progress.csv", "start_values.csv", "timing.csv"]
+            "config.json", "probe_values.csv", "progress.csv", "start_values.csv", "timing.csv"]
         values = P.load_start_values(folder)
         assert list(values.steps) == [200, 300] and values.seeds == [0, 1]
         assert values.q1.shape == values.returns.shape == (2, 2, 2)
         assert values.twin == bool(switches and switches["twin_critics"]), name
+        assert np.isnan(values.smoothed).all()  # no snapshot at or after SMOOTHED_FROM
 
 
 def test_start_values_are_the_critics_and_the_true_return(checkpoints):
@@ -143,13 +144,53 @@ def test_start_values_are_the_critics_and_the_true_return(checkpoints):
     assert not np.isnan(values["q2"]).any() and not np.allclose(values["q1"], values["q2"])
 
 
+def test_smoothed_returns_take_mu_first_then_t8_noise():
+    """The smoothed policy's rollouts: with σ̃ = 0 they are μ's own return; with noise, the
+    first action is still μ(s₀) (a one-step horizon equals μ's), later ones move the return."""
+    from ddpg_numpy import TD3, TD3Config
+
+    cfg = TD3Config.preset("Pendulum-v1", hidden=(8, 8))
+    starts = po.evaluation_starts(3)
+    rng = np.random.default_rng(0)
+    for gamma, noise, same in ((0.9, 0.0, True), (1e-4, 0.2, True), (0.9, 0.2, False)):
+        agent = TD3(3, 1, [-2.0], [2.0], cfg.replace(target_noise=noise), seed=[0, 1])
+        det = td3_ablation.discounted_returns(agent, starts, gamma)  # (2, 3)
+        smooth = td3_ablation.discounted_returns(agent, starts, gamma, 4, rng)  # (2, 3, 4)
+        assert det.shape == (2, 3) and smooth.shape == (2, 3, 4)
+        assert np.allclose(smooth, det[..., None], atol=1e-6) == same, (gamma, noise)
+    values = td3_ablation.start_values(agent, starts, 0.9, 4, rng)
+    assert values["smoothed_se"].shape == (2, 3) and (values["smoothed_se"] > 0).all()
+
+
+def test_probe_fluctuation_removes_the_trend(tmp_path):
+    """A straight-line drift is not fluctuation; alternating ±1 around it is (std 1)."""
+    rows = ["step,seed,start,q1,discounted_return"]
+    for k, step in enumerate(range(0, 1000, 50)):
+        for seed in (0, 1):
+            wobble = (-1.0) ** k if seed else 0.0
+            rows.append(f"{step},{seed},0,{-100 + 0.01 * step + wobble},-90")
+    (tmp_path / "probe_values.csv").write_text("\n".join(rows) + "\n")
+    probe = P.load_probe_values(tmp_path)
+    spread = probe.fluctuation("q1")
+    assert spread.shape == (2,) and spread[0] < 1e-9 and 0.9 < spread[1] < 1.1
+    assert np.allclose(probe.fluctuation("returns"), 0)
+
+
 def test_bias_is_q1_minus_the_return_averaged_over_starts(tmp_path):
     (tmp_path / "start_values.csv").write_text(
         "step,seed,start,q1,q2,discounted_return\n"
         "10,0,0,-5.0,,-7.0\n10,0,1,-1.0,,-1.0\n20,0,0,-3.0,,-2.0\n20,0,1,-4.0,,-4.0\n")
     values = P.load_start_values(tmp_path)
-    assert not values.twin
+    assert not values.twin and not values.smoothed_steps.any()
     assert np.allclose(values.bias(), [[1.0, -0.5]])
+    (tmp_path / "start_values.csv").write_text(
+        "step,seed,start,q1,q2,discounted_return,smoothed_return,smoothed_se\n"
+        "10,0,0,-5.0,,-7.0,,\n10,0,1,-1.0,,-1.0,,\n"
+        "20,0,0,-3.0,,-2.0,-4.0,0.1\n20,0,1,-4.0,,-4.0,-6.0,0.1\n")
+    values = P.load_start_values(tmp_path)  # with T8: the smoothed value where measured
+    assert list(values.smoothed_steps) == [False, True]
+    assert np.allclose(values.bias(), [[1.0, 1.5]])
+    assert np.allclose(values.bias("deterministic"), [[1.0, -0.5]])
     (tmp_path / "start_values.csv").write_text(
         "step,seed,start,q1,q2,discounted_return\n10,0,0,-5.0,-6.0,-7.0\n10,0,1,-1.0,,-1.0\n"
         "20,0,0,-3.0,,-2.0\n")  # one row is missing
