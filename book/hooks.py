@@ -38,9 +38,15 @@ taught: dict[str, list[chapters.Section]] = {}  # id → the sections that teach
 source_of_page: dict[str, str] = {}
 
 
+def with_solutions(config) -> bool:
+    """Whether this build publishes the solution notebooks: only when the instructor asks,
+    BOOK_SOLUTIONS=1 make book (mkdocs.yml reads it into extra.solutions)."""
+    return str(config.get("extra", {}).get("solutions", "")).lower() in ("1", "true", "yes")
+
+
 def on_config(config):
     book.clear()
-    book.update(sources.collect())
+    book.update(sources.collect(with_solutions=with_solutions(config)))
     lines.clear()
     lines.update(pseudocode.read_table())
     pseudocode.find_sources(lines, book["sources"])
@@ -125,9 +131,14 @@ def _downloads(soup: BeautifulSoup, site_path: str) -> None:
         if path.endswith(".ipynb"):
             href = rewrite.relative(path, site_path)
             items.append(f'<li><a href="{href}" download><code>{href}</code></a></li>')
+    solutions = any("/solutions/" in path for path in book["statics"])
+    note = ("hand out <code>student/</code>; <code>solutions/</code> is the instructor's copy "
+            "(this site was built with them: do not publish it to students)." if solutions else
+            "these are the student notebooks. The solutions are not on this site; an "
+            "instructor finds them in the repository, <code>notebooks/exercises/solutions/"
+            "</code>.")
     soup.append(BeautifulSoup(
-        '<h2 id="downloads">Downloads</h2><p>The notebooks, as files: hand out '
-        "<code>student/</code>; <code>solutions/</code> is the instructor's copy.</p>"
+        f'<h2 id="downloads">Downloads</h2><p>The notebooks, as files: {note}</p>'
         f"<ul>{''.join(items)}</ul>", "html.parser"))
 
 

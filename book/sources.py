@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FRONT = "README.md"
 GUIDES = ["notebooks/README.md", "notebooks/exercises/README.md"]
 SOURCE_PREFIX = "source/"
+SOLUTIONS = "notebooks/exercises/solutions"  # on the site only with BOOK_SOLUTIONS=1 (mkdocs.yml)
 
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)|(?:src|href)\s*=\s*[\"']([^\"']+)[\"']")
 
@@ -30,11 +31,13 @@ def chapters() -> list[str]:
             for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
 
 
-def downloads() -> list[str]:
-    """The exercise notebooks a student takes home (student/) and their instructor copies."""
+def downloads(with_solutions: bool = False) -> list[str]:
+    """The exercise notebooks a student takes home (student/), and their instructor copies
+    (solutions/) only when asked: a site students can read never offers the answers."""
     folder = ROOT / "notebooks" / "exercises"
+    subs = ("student", "solutions") if with_solutions else ("student",)
     return [p.relative_to(ROOT).as_posix()
-            for sub in ("student", "solutions") for p in sorted((folder / sub).glob("*.ipynb"))]
+            for sub in subs for p in sorted((folder / sub).glob("*.ipynb"))]
 
 
 def docs() -> list[str]:
@@ -99,12 +102,12 @@ def site_path(path: str) -> str:
     return path
 
 
-def collect() -> dict[str, list[str]]:
+def collect(with_solutions: bool = False) -> dict[str, list[str]]:
     """The book's files by kind: "pages" (Markdown), "chapters", "sources" (Python files with a
     source view), "statics" (images and downloads, copied as they are). Markdown pages and files
     linked from any page are followed, so a README linked from the front page is in the book."""
     pages = [FRONT, *GUIDES, *docs()]
-    sources, statics = package_modules(), downloads()
+    sources, statics = package_modules(), downloads(with_solutions)
     todo = [*pages, *chapters()]
     while todo:
         for target in linked_from(todo.pop()):
@@ -117,6 +120,7 @@ def collect() -> dict[str, list[str]]:
                 todo.append(target)
             elif target.endswith(".py") and target not in sources:
                 sources.append(target)
-            elif not target.endswith((".md", ".py", ".ipynb")) and target not in statics:
+            elif not target.endswith((".md", ".py", ".ipynb")) and target not in statics \
+                    and (with_solutions or not target.startswith(SOLUTIONS)):
                 statics.append(target)
     return {"pages": pages, "chapters": chapters(), "sources": sources, "statics": statics}

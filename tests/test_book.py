@@ -103,6 +103,23 @@ def test_the_book_holds_every_chapter_in_order_and_every_linked_file():
                 f"{page} links to {target}, which the site would not hold"
 
 
+def test_the_site_offers_the_solutions_only_when_the_instructor_asks():
+    default = sources.collect()
+    assert [p for kind in default.values() for p in kind if "exercises/solutions" in p] == []
+    assert sum("exercises/student/" in p for p in default["statics"]) == 5
+    asked = sources.collect(with_solutions=True)
+    assert sum("exercises/solutions/" in p for p in asked["statics"]) == 5
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "solutions: !ENV [BOOK_SOLUTIONS, false]" in config  # the flag, off by default
+
+
+def test_a_built_site_holds_no_solution(site):
+    assert list(site.rglob("solutions/*.ipynb")) == [] or os.environ.get("BOOK_SOLUTIONS")
+    guide = (site / "notebooks" / "exercises" / "README.html").read_text(encoding="utf-8")
+    assert "student/01_backprop.ipynb" in guide and (
+        "solutions/01_backprop.ipynb" not in guide or os.environ.get("BOOK_SOLUTIONS"))
+
+
 # --- the built site, in a browser -------------------------------------------------------------
 
 SITE = Path(os.environ["BOOK_SITE"]).resolve() if os.environ.get("BOOK_SITE") else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import posixpath
 import re
 import shutil
 import sys
@@ -305,6 +306,33 @@ def test_time_estimates_add_up_to_what_each_notebook_says():
         header = nbformat.read(path, as_version=4).cells[0].source
         assert f"**Time:** about {total} minutes" in header, path.name
         assert f"{path.stem[:2]} ≈ {exercises} + 10 = {total} min" in guide
+
+
+# --- the handout works without the repository -----------------------------------------------
+
+@pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_student_notebook_links_no_file_a_pip_install_does_not_have(path):
+    """Handed out with `pip install` of the package, a notebook has no repository around it: a
+    relative link would point at nothing, so the generator names those files instead."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        targets = re.findall(r"\]\(([^)\s]+)\)|(?:href|src)=[\"']([^\"']+)", cell.source)
+        relative = [t for pair in targets for t in pair if t and not re.match(r"[a-z]+:|#", t)]
+        assert relative == [], f"{path.name} links {relative}"
+    solution = nbformat.read(EXERCISES / "solutions" / path.name, as_version=4).cells[0].source
+    linked = re.findall(r"\]\((\.\.[^)\s]+)\)", solution)
+    header = nbformat.read(path, as_version=4).cells[0].source
+    for target in linked:  # each file the solution links is named in the handout
+        named = posixpath.normpath(posixpath.join("notebooks/exercises/student", target))
+        assert f"`{named}`" in header and (REPO / named).exists(), named
+
+
+def test_the_link_rewrite_keeps_web_links_and_names_repository_files():
+    text = ("[02 · The critic](../../02_critic.ipynb), [docs/pseudocode.md](../../../docs/"
+            "pseudocode.md#L12), [the paper](https://arxiv.org/abs/1509.02971), [above](#top)")
+    assert generator.unlink_repository_files(text) == (
+        "02 · The critic (`notebooks/02_critic.ipynb` in the ddpg-numpy repository), "
+        "`docs/pseudocode.md` of the ddpg-numpy repository, "
+        "[the paper](https://arxiv.org/abs/1509.02971), [above](#top)")
 
 
 # --- no answer stands anywhere in a student notebook -----------------------------------------

@@ -17,6 +17,10 @@ so that nbgrader is not needed (it is a heavy dependency):
   notebook stale);
 * CheckCellMetadata: grade ids are valid and unique, grade cells have points.
 
+One step is not nbgrader's: links to the repository's other files (the lecture notebooks,
+docs/pseudocode.md) become plain text naming the file, because a student who has the handout and a
+``pip install`` of the package has no such files, and a link to nothing is worse than none.
+
 nbgrader's database steps (checksums, saving cells) are left to nbgrader: instructors who use it
 copy solutions/*.ipynb into their course's source/<assignment>/ and run
 ``nbgrader generate_assignment <assignment>`` (see README.md).
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -38,6 +43,23 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's default for Python
 TEXT_STUB = "YOUR ANSWER HERE"
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
+REPOSITORY = "the ddpg-numpy repository"
+FOLDER = "notebooks/exercises/student"  # where the links of a student notebook are relative to
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def unlink_repository_files(markdown: str) -> str:
+    """``[text](../../02_critic.ipynb)`` → ``text (`notebooks/02_critic.ipynb` in the
+    repository)``; web links and anchors stay links."""
+    def plain(match: re.Match[str]) -> str:
+        text, target = match.groups()
+        if re.match(r"[a-z]+:|#", target):
+            return match.group(0)
+        path = posixpath.normpath(posixpath.join(FOLDER, target.split("#")[0]))
+        if text.strip("`") == path or text.strip("`").endswith(posixpath.basename(path)):
+            return f"`{path}` of {REPOSITORY}"
+        return f"{text} (`{path}` in {REPOSITORY})"
+    return _LINK.sub(plain, markdown)
 
 
 def nbgrader_flags(cell: nbformat.NotebookNode) -> tuple[bool, bool, bool]:
@@ -100,7 +122,7 @@ def student_version(solution_nb: nbformat.NotebookNode, name: str = "notebook"
                              "solution cell (set metadata.nbgrader.solution = true).")
         if solution and not replaced:
             source = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
-        cell.source = source
+        cell.source = unlink_repository_files(source) if cell.cell_type == "markdown" else source
         if cell.cell_type == "code":  # ClearOutput
             cell.outputs = []
             cell.execution_count = None
