@@ -220,3 +220,27 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], says:
                           cwd=ROOT, timeout=300)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and says in done.stderr, done.stderr
+
+
+def test_peer_evaluation_is_ours() -> None:
+    """The peer's policy on ddpg-numpy's evaluation: with ours' actor weights it scores what
+    ours scores, start state by start state (the same 10 fixed starts)."""
+    from benchmarks.peers.torch_peer import _EvalPolicy
+    from ddpg_numpy.lab.envs import evaluate, make_env
+
+    env_id = "InvertedPendulum-v5"
+    cfg = TD3Config.preset(env_id, hidden=(32, 32))
+    env = make_env(env_id)
+    low, high = env.action_space.low, env.action_space.high
+    ours = TD3(4, 1, low, high, cfg, seed=2)
+    ours.env_id = env_id
+    torch.manual_seed(2)
+    peer = TorchAgent("td3", 4, 1, low, high, cfg)
+    with torch.no_grad():
+        for p, value in zip(_parameters(peer.actor.layers),
+                            _flat_to_layers(ours.actor.theta, peer.actor.layers)):
+            p.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    want = evaluate(ours, env_id, 10)
+    got = evaluate(_EvalPolicy(peer, env_id, low, high), env_id, 10)
+    assert got.shape == (10,) and len(set(want.tolist())) > 1  # different starts, returns
+    np.testing.assert_array_equal(got, want)
