@@ -23,7 +23,7 @@ HEADLESS_GL ?= libegl1 libgl1
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,notebooks,mujoco,stats]"
+	$(PY) -m pip install --quiet -e ".[dev,notebooks,mujoco,stats,ray]"
 	! command -v dpkg >/dev/null || dpkg -s $(HEADLESS_GL) >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq $(HEADLESS_GL) >/dev/null; } || \

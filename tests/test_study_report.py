@@ -87,7 +87,7 @@ def test_the_command_writes_the_table_and_figure(sweep_folder, capsys):
                  "--out", str(folder / "report"), "--reps", str(REPS)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "| Pendulum-v1 | td3-pytorch-peer | 3 |" in out and "| 3 |" in out
+    assert "| Pendulum-v1 | td3-pytorch-peer | 600–1,000 | 3 |" in out
     for name in ("report.md", "report.csv", "report.png"):
         assert (folder / "report" / name).stat().st_size > 0
     rows = list(csv.DictReader(open(folder / "report" / "report.csv")))
@@ -102,3 +102,17 @@ def test_a_report_without_a_window_or_runs_is_one_line(sweep_folder, capsys):
     assert code == 2 and "names no window" in capsys.readouterr().err
     code = main(["sweep-report", str(folder / "empty"), "--spec", str(folder / "spec.toml")])
     assert code == 2 and "no sweep folder" in capsys.readouterr().err
+
+
+def test_a_window_per_task(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[steps]\nPendulum-v1 = 1000\nMountainCarContinuous-v0 = 3000\n'
+                    '[report.window]\nPendulum-v1 = [600, 1000]\n'
+                    'MountainCarContinuous-v0 = [2000, 3000]\n[[grid]]\n'
+                    'tasks = ["Pendulum-v1", "MountainCarContinuous-v0"]\n'
+                    'algorithms = ["td3"]\nseeds = "0-1"\n')
+    assert load_spec(spec, check_tasks=False).window == {
+        "Pendulum-v1": (600, 1000), "MountainCarContinuous-v0": (2000, 3000)}
+    spec.write_text(spec.read_text().replace("[2000, 3000]", "[2000, 4000]"))
+    with pytest.raises(ValueError, match="window ends at 4000 for MountainCarContinuous-v0"):
+        load_spec(spec, check_tasks=False)

@@ -15,14 +15,15 @@ Curves = Mapping[str, tuple[np.ndarray, np.ndarray]]  # group -> (steps (T,), re
 
 
 @styled
-def plot_sweep(curves: Mapping[str, Curves], window: tuple[int, int],
+def plot_sweep(curves: Mapping[str, Curves], windows: Mapping[str, tuple[int, int]],
                intervals: Mapping[str, Mapping[str, dict]] | None = None) -> Figure:
     """One row per task: learning curves (left), mean and IQM with 95 % intervals (right).
 
     curves: task -> group -> (steps (T,), mean evaluation return per seed (S, T); NaN where a
-    seed has no evaluation yet). intervals: task -> group -> a GroupSummary.as_row() dict
-    (keys mean, mean_low, mean_high, iqm, iqm_low, iqm_high, n); a group without one (fewer
-    than 2 seeds in the window) has no bar.
+    seed has no evaluation yet). windows: task -> (first, last) step of the report's window.
+    intervals: task -> group -> a GroupSummary.as_row() dict (keys mean, mean_low, mean_high,
+    iqm, iqm_low, iqm_high, n); a group without one (fewer than 2 seeds in the window) has no
+    bar.
     """
     import matplotlib.pyplot as plt
 
@@ -41,7 +42,7 @@ def plot_sweep(curves: Mapping[str, Curves], window: tuple[int, int],
                 centre = np.nanmean(returns, axis=0) if returns.size else returns
             ax.plot(steps, centre, color=colour[group],
                     label=f"{group} (mean of {len(returns)} seeds)")
-        ax.axvspan(*window, color="#dddddd", alpha=0.6, lw=0, label="report window")
+        ax.axvspan(*windows[task], color="#dddddd", alpha=0.6, lw=0, label="report window")
         ax.set(title=task, xlabel="environment steps", ylabel="evaluation return")
         ax.legend(fontsize=8, loc="best")
         _interval_bars(bars, task, curves[task], (intervals or {}).get(task, {}), colour)

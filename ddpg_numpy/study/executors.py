@@ -29,8 +29,9 @@ from pathlib import Path
 
 RAY_INSTALL = 'pip install -e ".[ray]"'
 # No dashboard, no usage statistics, nothing beyond this machine for a local Ray.
+# A busy machine can take more than Ray's 30 s to start its agents: give them 2 minutes.
 RAY_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
-                   "RAY_DEDUP_LOGS": "0"}
+                   "RAY_agent_register_timeout_ms": "120000"}
 INTERRUPT_GRACE_SECONDS = 60.0  # a cell stopped by Ctrl-C gets this long to exit on its own
 
 
@@ -112,12 +113,17 @@ def run_ray(jobs: list[Job], address: str | None, workers: int, report: Report) 
         raise ModuleNotFoundError(f"--ray needs the optional package ray: {RAY_INSTALL} "
                                   "(or run without --ray: local processes)") from None
     cwd = str(Path.cwd())
-    if address:
-        ray.init(address=address, log_to_driver=False,
-                 runtime_env={"env_vars": dict(RAY_ENVIRONMENT)})
-    else:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": dict(RAY_ENVIRONMENT)})
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:  # a local Ray: this machine's loopback only, no dashboard
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                     _node_ip_address="127.0.0.1")
+    except Exception as e:  # noqa: BLE001 - Ray raises a bare Exception when it cannot start
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise ConnectionError(f"could not start or reach {where}: {e} (on a busy machine a "
+                              "local Ray can take over its 30 s to start: try again, or run "
+                              "without --ray)") from None
 
     @ray.remote(num_cpus=1, max_retries=0)
     def run_cell(command: list[str], log: str) -> int:

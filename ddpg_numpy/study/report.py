@@ -46,9 +46,9 @@ def collect(spec: Spec, out: Path) -> list[Group]:
     if spec.window is None:
         raise SpecError(f"{spec.path} names no window for the report: add [report] with "
                         "window = [first, last] (environment steps)")
-    first, last = spec.window
     groups: dict[tuple[str, str], Group] = {}
     for cell in spec.cells:
+        first, last = spec.window[cell.task]
         group = groups.setdefault((cell.task, cell.group), Group(cell.task, cell.group))
         try:
             columns = progress_columns(cell.folder(out))
@@ -89,19 +89,22 @@ def table_rows(groups: list[Group], reps: int = DEFAULT_REPS) -> list[dict]:
 
 
 def markdown(rows: list[dict], spec: Spec, command: str, reps: int = DEFAULT_REPS) -> str:
-    first, last = spec.window
+    windows = set(spec.window.values())
+    span = (f"steps {min(windows)[0]:,}–{min(windows)[1]:,}" if len(windows) == 1
+            else "the task's window (column window)")
     lines = [f"Made by `{command}` from the spec {spec.path.name}"
              + (f" ({spec.description})" if spec.description else "") + ".",
              "",
-             f"Each seed's score: its mean evaluation return over steps {first:,}–{last:,}. Mean "
+             f"Each seed's score: its mean evaluation return over {span}. Mean "
              "and IQM over seeds, each with its stratified-bootstrap 95 % interval (rliable, "
              f"{reps:,} resamples; none with fewer than 2 seeds).",
              "",
-             "| task | algorithm | seeds | mean [95 % CI] | IQM [95 % CI] | not yet in |",
-             "|---|---|---|---|---|---|"]
+             "| task | algorithm | window | seeds | mean [95 % CI] | IQM [95 % CI] | not yet in |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['task']} | {r['group']} | {r['n']} | {_interval(r, 'mean')} | "
-                     f"{_interval(r, 'iqm')} | {r['missing'] or '—'} |")
+        first, last = spec.window[r["task"]]
+        lines.append(f"| {r['task']} | {r['group']} | {first:,}–{last:,} | {r['n']} | "
+                     f"{_interval(r, 'mean')} | {_interval(r, 'iqm')} | {r['missing'] or '—'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -139,7 +142,7 @@ def report_command(sweep: Path, spec_path: Path | None, out: Path | None,
     groups = collect(spec, sweep)
     if not any(g.scores for g in groups):
         raise ValueError(f"no run in {sweep} has reached the window's last step "
-                         f"({spec.window[1]:,}) yet: see python -m ddpg_numpy sweep "
+                         "yet: see python -m ddpg_numpy sweep "
                          f"{spec.path} --out {sweep} --status")
     rows = table_rows(groups, reps)
     command = f"python -m ddpg_numpy sweep-report {sweep}" + (

@@ -4,7 +4,8 @@
     steps = 200000                  # every cell's environment steps (or a table: task = steps)
 
     [report]
-    window = [150000, 200000]       # each seed's score: its mean evaluation return in this window
+    window = [150000, 200000]       # a seed's score: its mean evaluation return from step 150,000
+                                # to 200,000 (or a table: task = [first, last])
 
     [variants.no_delay]             # --set-style overrides, under a name (the folder's suffix)
     policy_delay = 1
@@ -90,7 +91,7 @@ class Spec:
     text: str
     description: str
     cells: list[Cell]
-    window: tuple[int, int] | None
+    window: dict[str, tuple[int, int]] | None  # task -> the report's window (first, last)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -295,16 +296,26 @@ def _steps(value: Any, task: str, where: str) -> int:
     return value
 
 
-def _window(value: Any, cells: list[Cell], where: str) -> tuple[int, int] | None:
+def _window(value: Any, cells: list[Cell], where: str) -> dict[str, tuple[int, int]] | None:
+    """task -> (first, last) step of the report's window: one [first, last] for every task, or
+    a table of them by task (like steps)."""
     if value is None:
         return None
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            or not 0 <= value[0] <= value[1]):
-        raise SpecError(f"[report] of {where}: window = {value!r}; give [first, last] steps, "
-                        "e.g. window = [15000, 20000]")
-    shortest = min(c.steps for c in cells)
-    if value[1] > shortest:
-        raise SpecError(f"[report] of {where}: window ends at {value[1]}, after the shortest "
-                        f"cell's last step ({shortest}): end it at or before {shortest}")
-    return value[0], value[1]
+    tasks = list(dict.fromkeys(c.task for c in cells))
+    by_task = value if isinstance(value, dict) else dict.fromkeys(tasks, value)
+    windows = {}
+    for task in tasks:
+        window = by_task.get(task)
+        if (not isinstance(window, list) or len(window) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in window)
+                or not 0 <= window[0] <= window[1]):
+            raise SpecError(f"[report] of {where}: window = {window!r} for {task}; give "
+                            "[first, last] steps, e.g. window = [15000, 20000] (or a table: "
+                            "task = [first, last])")
+        shortest = min(c.steps for c in cells if c.task == task)
+        if window[1] > shortest:
+            raise SpecError(f"[report] of {where}: window ends at {window[1]} for {task}, after "
+                            f"its shortest cell's last step ({shortest}): end it at or before "
+                            f"{shortest}")
+        windows[task] = (window[0], window[1])
+    return windows
