@@ -217,3 +217,33 @@ def test_only_finished_runs_unless_asked(tmp_path):
     (runs / "Hopper-v5" / "td3" / "seed1" / M.CHECKPOINT_FILE).write_bytes(b"")
     assert [p.name for p in M.run_folders(runs, finished_only=False)] == ["seed0", "seed1"]
     assert [p.name for p in M.run_folders(runs)] == ["seed0"]
+
+
+def test_action_bounds_gradients_are_the_actors_own(tmp_path):
+    """benchmarks/mujoco_action_bounds.py: ‖∂J/∂θ‖ is the gradient of J = mean Q₁(s, μ(s)) (a
+    central difference along a random direction agrees), and the saturation columns count what
+    they say."""
+    from benchmarks import mujoco_action_bounds as B
+
+    agent = TD3(3, 2, [-2.0, -1.0], [2.0, 1.0], TD3Config(hidden=(16, 16), dtype="float64"))
+    rng = np.random.default_rng(0)
+    states, s0 = rng.normal(size=(50, 3)), rng.normal(size=3)
+    row = B.snapshot_row(agent, s0, states)
+    grad = agent.actor.grad.copy()
+    assert row["grad_norm"] == pytest.approx(np.linalg.norm(grad))
+
+    def objective(theta):
+        saved = agent.actor.theta.copy()
+        agent.actor.theta[...] = theta
+        value = agent.critic(states, agent.actor(states)).mean()
+        agent.actor.theta[...] = saved
+        return value
+
+    v, eps = rng.normal(size=grad.shape), 1e-6
+    theta = agent.actor.theta.copy()
+    slope = (objective(theta + eps * v) - objective(theta - eps * v)) / (2 * eps)
+    assert slope == pytest.approx(grad @ v, rel=1e-5)
+    unit = (agent.actor(states) - agent.actor.center) / agent.actor.half_width
+    assert row["saturated"] == np.mean(np.abs(unit) > 0.99)
+    assert row["mean_abs_action"] == pytest.approx(np.abs(unit).mean())
+    np.testing.assert_allclose([row["a0_0"], row["a0_1"]], agent.actor(s0[None])[0])
