@@ -148,9 +148,27 @@ def install(working_folder: str | None = None) -> None:
     os.environb.pop(KEY_VARIABLE.encode(), None)
     if not key_text:
         raise RuntimeError("the grading guard is for grade.py; it needs its key")
-    key = key_text.encode()
+    _install(key_text.encode(), working_folder, ())
+
+
+def contain(working_folder: str | None = None) -> None:
+    """Only the containment, for a kernel another grader starts (nbgrader, through the kernel
+    ``python -m ddpg_numpy.teach.graded_kernel`` installs): writes outside ``working_folder``
+    (default: the current one) and a private temporary folder made here (TMPDIR and
+    MPLCONFIGDIR point to it), processes, signals and native code are refused. Nothing is
+    signed or printed."""
+    import tempfile
+
+    private = os.path.realpath(tempfile.mkdtemp(prefix="ddpg-graded-"))
+    os.environ.update(TMPDIR=private, MPLCONFIGDIR=private)
+    tempfile.tempdir = private
+    _install(None, working_folder, (private + os.sep,))
+
+
+def _install(key: bytes | None, working_folder: str | None, also_writable: tuple[str, ...]
+             ) -> None:
     folder = os.path.realpath(working_folder or os.getcwd()) + os.sep
-    writable = (folder, "/dev/null", "/dev/shm" + os.sep)
+    writable = (folder, "/dev/null", "/dev/shm" + os.sep, *also_writable)
     roots = _trusted_roots()
     from . import checkers, checking
 
@@ -169,6 +187,8 @@ def install(working_folder: str | None = None) -> None:
     state = {"seq": 0, "flags": 0, "busy": False}
 
     def emit(payload: dict[str, Any]) -> None:
+        if key is None:  # containment only: nothing to sign
+            return
         state["seq"] += 1
         payload.update(seq=state["seq"], flags=state["flags"])
         stdout.write(sign(key, payload) + "\n")

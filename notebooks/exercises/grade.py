@@ -3,6 +3,7 @@
     python notebooks/exercises/grade.py submissions/*/0*.ipynb --csv grades.csv
     python notebooks/exercises/grade.py submissions/*/0*.ipynb --timeout 60
     python notebooks/exercises/grade.py --release course/source/ps submissions/*/0*.ipynb
+    python notebooks/exercises/grade.py --prepare-for-nbgrader course/submitted/*/ps/*.ipynb
 
 A submission is ``<student>/<notebook>.ipynb``; it is matched to its release notebook (by default
 solutions/) by file name ("02_critic (1).ipynb" and "02_critic-Copy1.ipynb" count as
@@ -317,6 +318,35 @@ def read_results(nb: nbformat.NotebookNode, reference: ReleaseNotebook, student:
     return results
 
 
+def prepare_for_nbgrader(path: Path) -> list[str]:
+    """Make a submission safe for ``nbgrader autograde`` (0.9.6): of the cells sharing a grade id
+    (a copied or split cell keeps its metadata), only the last keeps the nbgrader metadata, the
+    others lose it and run as plain code, as nbgrader's DeduplicateIds intends. nbgrader itself
+    leaves an empty ``nbgrader`` entry there, which aborts the whole autograde run (the default
+    settings) or fails the student's assignment (``add_missing_cells``). Rewrites the file
+    atomically; returns what it changed."""
+    nb = nbformat.read(path, as_version=4)
+    seen: set[str] = set()
+    changed = []
+    for index in range(len(nb.cells) - 1, -1, -1):
+        meta = nb.cells[index].metadata.get("nbgrader")
+        if not isinstance(meta, dict) or "grade_id" not in meta:
+            if meta is not None and not meta:
+                del nb.cells[index].metadata["nbgrader"]
+                changed.append(f"cell {index + 1}: empty nbgrader metadata removed")
+            continue
+        if meta["grade_id"] in seen:
+            del nb.cells[index].metadata["nbgrader"]
+            changed.append(f"cell {index + 1}: a copy of {meta['grade_id']}, now a plain cell")
+        seen.add(meta["grade_id"])
+    if changed:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.replace(tmp, path)
+    return changed[::-1]
+
+
 def fingerprint(paths: list[Path]) -> dict[str, str]:
     """SHA-256 of each file: the release and the package's checkers, compared after each
     submission (none can change them; if one did, the grader says so)."""
@@ -365,7 +395,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a cell may run before it is interrupted and fails "
                              f"(default {NBGRADER_TIMEOUT}, nbgrader's; use the same value "
                              "as c.Execute.timeout in nbgrader_config.py)")
+    parser.add_argument("--prepare-for-nbgrader", action="store_true",
+                        help="only rewrite the notebooks so that nbgrader autograde survives "
+                             "copied and split cells (see README.md), without grading")
     args = parser.parse_args(argv)
+    if args.prepare_for_nbgrader:
+        for path in args.notebooks:
+            for change in prepare_for_nbgrader(path):
+                print(f"{path}: {change}")
+        return 0
     release = read_release(args.release)
     if not release:
         parser.error(f"no notebooks in the release folder {args.release}; pass --release DIR")
