@@ -111,21 +111,23 @@ def last_step(run: Path) -> int:
     return int(float(lines[-1].split(",", 1)[0])) if lines else 0
 
 
-def is_finished(run: Path) -> bool:
+def is_finished(run: Path, ours: bool = True) -> bool:
     """Whether the run's last evaluation reached the steps its config.json asked for (and, for
-    ours, the final agent.npz is written), and it is not a copy marked UNFINISHED."""
+    ours, the final agent.npz is written; the peer keeps its checkpoint.npz and writes no
+    agent.npz), and it is not a copy marked UNFINISHED."""
     steps = read_json(run / "config.json").get("steps")
-    ours_done = (run / AGENT_FILE).exists() or not (run / CHECKPOINT_FILE).exists()
+    ours_done = (not ours or (run / AGENT_FILE).exists()
+                 or not (run / CHECKPOINT_FILE).exists())
     return (steps is not None and last_step(run) >= steps and ours_done
             and not (run / UNFINISHED_FILE).exists())
 
 
-def run_folders(runs: Path, finished_only: bool = True) -> list[Path]:
+def run_folders(runs: Path, finished_only: bool = True, ours: bool = True) -> list[Path]:
     """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged (with
-    ``finished_only``, the default: finished runs only)."""
+    ``finished_only``, the default: finished runs only; ``ours``: see ``is_finished``)."""
     return [p.parent for p in sorted(runs.glob("*/*/seed*/progress.csv"))
             if complete_lines(p).count("\n") >= 2
-            and (not finished_only or is_finished(p.parent))]
+            and (not finished_only or is_finished(p.parent, ours))]
 
 
 def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
@@ -187,12 +189,12 @@ def copy_run(run: Path, target: Path, finished: bool) -> bool:
 
 def collect(runs: Path, out: Path, episodes: int, include_unfinished: bool,
             start_rows: bool = True) -> list[dict]:
-    """Copy each run's logs (ours: also seed 0's actor file and the start values); returns the
-    start-value rows of the runs copied."""
+    """Copy each run's logs (ours, ``start_rows``: also seed 0's actor file and the start values;
+    the peer's: logs only); returns the start-value rows of the runs copied."""
     rows = []
-    for run in run_folders(runs, finished_only=not include_unfinished):
+    for run in run_folders(runs, not include_unfinished, ours=start_rows):
         target = out / run.relative_to(runs)
-        if not copy_run(run, target, is_finished(run)) or not start_rows:
+        if not copy_run(run, target, is_finished(run, ours=start_rows)) or not start_rows:
             continue
         found = latest_agent(run)
         if found is None:
@@ -283,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if not runs and not (args.out / PAPER_CURVES_FILE).exists():
         return fail(f"no finished run folder in {args.runs} (expected <env>/<algo>/seed<k>/"
                     f"progress.csv) and nothing shipped in {args.out}; pass --runs DIR.")
-    for run in runs + run_folders(args.peer_runs, not args.include_unfinished):
+    for run in runs + run_folders(args.peer_runs, not args.include_unfinished, ours=False):
         if len(read_json(run / "config.json").get("seeds", [0])) != 1:
             return fail(f"{run} holds several seeds; the table needs one per folder (train "
                         "--seed K --out <env>/<algo>/seedK).")

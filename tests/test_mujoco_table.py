@@ -78,8 +78,9 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
             write_run(runs / "Walker2d-v5" / algo / f"seed{seed}", "Walker2d-v5", algo, seed,
                       last_step=150_000 if seed == 2 else 200_000)
     for seed in (0, 1):
-        write_run(tmp_path / "peer" / "Hopper-v5" / "td3" / f"seed{seed}", "Hopper-v5", "td3",
-                  seed + 5)
+        peer = tmp_path / "peer" / "Hopper-v5" / "td3" / f"seed{seed}"
+        write_run(peer, "Hopper-v5", "td3", seed + 5)
+        (peer / M.CHECKPOINT_FILE).write_bytes(b"")  # the peer keeps it and writes no agent.npz
     assert run_main(runs, out, paper_folder) == 0
     copied = (out / "Hopper-v5/td3/seed0/progress.csv").read_text()
     assert copied == (runs / "Hopper-v5/td3/seed0/progress.csv").read_text().rsplit("\n", 1)[0] \
