@@ -1,18 +1,20 @@
 """The fast defaults on tasks nobody tuned them for: a suite of gymnasium continuous-control tasks.
 
-    python benchmarks/fast_defaults_suite.py --commands            # the suite's training commands
+    python -m ddpg_numpy sweep benchmarks/specs/fast_defaults.toml --out runs/suite  # train
+    python benchmarks/fast_defaults_suite.py --commands            # the same, one command a run
     python benchmarks/fast_defaults_suite.py --runs runs/suite --out checkpoints/fast_defaults
 
 ``python -m ddpg_numpy train --env <task>`` without a preset trains with
 ``DDPGConfig.fast_defaults()`` (the TD3 paper's MuJoCo values in float32, ddpg_numpy/core/
-presets.py); InvertedPendulum-v5's preset has the same values with a shorter warm-up. Each task
-of ``SUITE`` is trained for its steps on seeds 0-2 with the commands ``--commands`` prints
-(DDPG, the default algorithm; TD3 too on ``TD3_TASKS``, where a DDPG seed failed). The second
-form copies every run's ``config.json``, ``progress.csv`` and ``timing.csv`` into
-``<out>/<env>/<algo>/seed<k>/`` and prints the table: the evaluation return (10 fixed start
-states, no noise) at the last step, per seed and as mean ± std, beside a uniformly random policy
-on the same starts and gymnasium's ``reward_threshold`` for the task, where it has one; and the
-steps per second while learning (training seconds of ``timing.csv``).
+presets.py); InvertedPendulum-v5's preset has the same values with a shorter warm-up. The suite's
+grid is the spec benchmarks/specs/fast_defaults.toml: each task trained for its steps on seeds
+0-2 (DDPG, the default algorithm; TD3 too on ``TD3_TASKS``, where a DDPG seed failed), each run
+the command ``--commands`` prints. The last form copies every run's ``config.json``,
+``progress.csv`` and ``timing.csv`` into ``<out>/<env>/<algo>/seed<k>/`` and prints the table:
+the evaluation return (10 fixed start states, no noise) at the last step, per seed and as mean ±
+std, beside a uniformly random policy on the same starts and gymnasium's ``reward_threshold`` for
+the task, where it has one; and the steps per second while learning (training seconds of
+``timing.csv``).
 """
 
 from __future__ import annotations
@@ -32,22 +34,25 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 from ddpg_numpy.lab.envs import EVAL_SEED_BASE, make_env  # noqa: E402
 from ddpg_numpy.lab.options import OneLineParser  # noqa: E402
 from ddpg_numpy.lab.run_folder import read_config_json, read_timing  # noqa: E402
+from ddpg_numpy.study.spec import load_spec  # noqa: E402
 
+SPEC = ROOT / "benchmarks" / "specs" / "fast_defaults.toml"  # the suite's grid
+CELLS = load_spec(SPEC, check_tasks=False).cells
 # (task, environment steps): enough for each to show whether it learns, on 2 cores.
-SUITE = [("InvertedPendulum-v5", 20_000), ("Reacher-v5", 30_000),
-         ("InvertedDoublePendulum-v5", 50_000), ("MountainCarContinuous-v0", 30_000),
-         ("Pusher-v5", 30_000)]
-SEEDS = (0, 1, 2)
+SUITE = list(dict.fromkeys((c.task, c.steps) for c in CELLS))
+SEEDS = tuple(sorted({c.seed for c in CELLS}))
 ALGOS = ("ddpg", "td3")  # the suite is DDPG's (the default); TD3 where DDPG had a seed fail
-TD3_TASKS = ("InvertedPendulum-v5",)
+TD3_TASKS = tuple(dict.fromkeys(c.task for c in CELLS if c.algorithm == "td3"))
 RUN_FILES = ("config.json", "progress.csv", "timing.csv")
 
 
 def commands(runs: str = "runs/suite") -> list[str]:
-    return [f"python -m ddpg_numpy train --env {env_id} --algo {algo} --seed {seed} --steps "
-            f"{steps} --out {runs}/{env_id}/{algo}/seed{seed} --no-progress"
-            for algo in ALGOS for env_id, steps in SUITE for seed in SEEDS
-            if algo == "ddpg" or env_id in TD3_TASKS]
+    """The spec's cells as the train commands the sweep runs (by algorithm, task, seed)."""
+    order = {task: i for i, (task, _) in enumerate(SUITE)}
+    cells = sorted(CELLS, key=lambda c: (ALGOS.index(c.algorithm), order[c.task], c.seed))
+    return [f"python -m ddpg_numpy train --env {c.task} --algo {c.algorithm} --seed {c.seed} "
+            f"--steps {c.steps} --out {runs}/{c.task}/{c.group}/seed{c.seed} --no-progress"
+            for c in cells]
 
 
 def random_policy_return(env_id: str, episodes: int = 10) -> float:

@@ -1,0 +1,49 @@
+"""The project's specs (benchmarks/specs/) are the shipped experiments' runs, and docs/sweeps.md's
+numbers are what the commands print from shipped data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ddpg_numpy.lab.run_folder import read_config_json
+from ddpg_numpy.study.spec import load_spec
+from ddpg_numpy.study.sweep import _check_same_run
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "benchmarks" / "specs"
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SPECS.glob("*.toml")))
+def test_every_spec_loads_with_a_report_window(name):
+    spec = load_spec(SPECS / name, check_tasks=False)
+    assert spec.cells and spec.window and spec.description
+    assert name in (ROOT / "docs" / "sweeps.md").read_text()
+    assert name in (SPECS / "README.md").read_text()
+
+
+@pytest.mark.parametrize("spec_name, shipped", [("mujoco.toml", "checkpoints/mujoco"),
+                                                ("fast_defaults.toml",
+                                                 "checkpoints/fast_defaults")])
+def test_the_shipped_runs_are_cells_of_their_spec(spec_name, shipped):
+    """Every shipped run folder's config.json (a copy of its run's) is the spec's cell at the
+    same place: a sweep into the runs' folder takes them as its cells, refusing none."""
+    spec = load_spec(SPECS / spec_name, check_tasks=False)
+    cells = {c.folder(ROOT / shipped): c for c in spec.cells}
+    folders = sorted(p.parent for p in (ROOT / shipped).glob("*/*/seed*/config.json"))
+    assert folders
+    for folder in folders:
+        assert folder in cells, f"{folder} is not a cell of {spec_name}"
+        _check_same_run(cells[folder], folder, read_config_json(folder))  # raises if not
+
+
+def test_the_machine_hours_table_is_the_commands_output():
+    from benchmarks import machine_hours
+
+    page = (ROOT / "docs" / "sweeps.md").read_text()
+    assert machine_hours.with_table(page, machine_hours.table()) == page, (
+        "docs/sweeps.md's core-hours table is out of date: run python "
+        "benchmarks/machine_hours.py --write")
