@@ -32,30 +32,33 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # a usage error (its line is printed: 2) or --help (0)
         return e.code if isinstance(e.code, int) else 2
-    try:
-        return COMMANDS[args.command](args)
-    except (ValueError, TypeError, KeyError, OSError, ModuleNotFoundError, FloatingPointError,
-            MemoryError) as e:
-        message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        if isinstance(e, MemoryError):
-            message = (f"not enough memory ({e or 'MemoryError'}): lower buffer_size, "
-                       "batch_size or hidden (--set), or the number of seeds")
-        one_line = " ".join(str(message).split())  # an array in a message can wrap
-        print(f"ddpg-numpy {args.command}: error: {one_line}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        out = getattr(args, "out", None)
-        if args.command == "train" and out is not None:
-            print(f"\nddpg-numpy train: interrupted. The last checkpoint in {out} is kept; "
-                  f"continue with: python -m ddpg_numpy train --out {out} --resume",
-                  file=sys.stderr)
-        else:
-            print(f"\nddpg-numpy {args.command}: interrupted.", file=sys.stderr)
-        return 130  # the shell's code for "stopped by Ctrl-C"
+    with options.held_warnings() as dropped:  # a library's: after the output, or dropped
+        try:
+            return COMMANDS[args.command](args)
+        except (ValueError, TypeError, KeyError, OSError, ModuleNotFoundError, FloatingPointError,
+                MemoryError) as e:
+            message = e.args[0] if isinstance(e, KeyError) and e.args else e
+            if isinstance(e, MemoryError):
+                message = (f"not enough memory ({e or 'MemoryError'}): lower buffer_size, "
+                           "batch_size or hidden (--set), or the number of seeds")
+            one_line = " ".join(str(message).split())  # an array in a message can wrap
+            print(f"ddpg-numpy {args.command}: error: {one_line}", file=sys.stderr)
+            dropped.append(one_line)  # behind the one line, no warning
+            return 2
+        except KeyboardInterrupt:
+            out = getattr(args, "out", None)
+            if args.command == "train" and out is not None:
+                print(f"\nddpg-numpy train: interrupted. The last checkpoint in {out} is kept; "
+                      f"continue with: python -m ddpg_numpy train --out {out} --resume",
+                      file=sys.stderr)
+            else:
+                print(f"\nddpg-numpy {args.command}: interrupted.", file=sys.stderr)
+            return 130  # the shell's code for "stopped by Ctrl-C"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .core.config import PRESETS
+    from .lab.resume import run_for_resume_flags
     from .lab.training import train
 
     def flags_config(base: DDPGConfig) -> DDPGConfig:
@@ -65,22 +68,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         overrides = typed_overrides(config_class, args.overrides)
         return base.replace(**overrides) if overrides else base
 
-    if args.resume:
-        saved = options.saved_run_to_resume(args.out)
-        conflicts = options.resume_conflicts(saved, args.env, args.seed, args.seeds,
-                                             args.workers, flags_config(saved.config))
-        if args.algo is not None and args.algo != algorithm_of(saved.config):
-            conflicts.insert(0, f"--algo {args.algo} (the run's: {algorithm_of(saved.config)})")
-        if conflicts:
-            raise ValueError(f"--resume continues the run in {args.out} with its own settings, "
-                             f"but these flags disagree: {'; '.join(conflicts)}. Drop them, or "
-                             "start a new run in another --out folder.")
-        seeds = saved.seeds
-        result = train(saved.env_id, saved.config, args.steps or saved.steps, seeds[0], args.out,
-                       seeds=seeds if len(seeds) > 1 or args.seeds is not None else None,
+    if args.resume:  # the run's own settings; flags given with --resume must agree
+        saved, stacked = run_for_resume_flags(args.out, args.env, args.seed, args.seeds,
+                                              args.workers, args.algo, flags_config)
+        result = train(saved.env_id, saved.config, args.steps or saved.steps, saved.seeds[0],
+                       args.out, seeds=saved.seeds if stacked else None,  # --seeds 5: a stack
                        workers=len(saved.groups), resume=True, progress=not args.no_progress)
     else:
-        env_id = args.env or "Pendulum-v1"
+        env_id = options.new_run_env(args.env, args.seed, args.seeds)
         config_class = CONFIG_CLASSES[args.algo or "ddpg"]
         if env_id in PRESETS:
             cfg = flags_config(config_class.preset(env_id))
@@ -93,6 +88,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       f"{cfg.noise_sigma:g}, {cfg.warmup_steps:,} random steps first; tried on "
                       "the tasks in checkpoints/fast_defaults/); --paper for the DDPG paper's, "
                       "--set NAME=VALUE to change one")
+        options.note_if_it_never_learns(args.steps or 20_000, cfg)
         result = train(env_id, cfg, args.steps or 20_000, args.seed or 0, args.out,
                        seeds=args.seeds, workers=args.workers or 1,
                        progress=not args.no_progress)

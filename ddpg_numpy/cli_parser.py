@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a DDPG or TD3 agent on a gymnasium environment",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     # None = not given: --resume refuses flags that disagree with the saved run.
-    p.add_argument("--env", default=None,
+    p.add_argument("--env", type=options.text("an environment id", "Pendulum-v1"),
+                   default=None,
                    help="gymnasium id with continuous (Box) actions (default: Pendulum-v1)")
     p.add_argument("--algo", choices=ALGORITHMS, default=None,
                    help="ddpg (default) or td3: TD3Config.preset(env), DDPG's preset plus twin "
@@ -46,14 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(with --resume: the run's own)")
     p.add_argument("--steps", type=whole(1), default=None,
                    help="environment steps (default 20000; with --resume: the run's own)")
-    p.add_argument("--seed", type=whole(0), default=None,
-                   help="random seed of a single run (default 0)")
+    p.add_argument("--seed", type=options.seed, default=None,
+                   help="random seed of a single run, 0 to 2**32 - 1 (default 0)")
     p.add_argument("--seeds", type=options.parse_seeds, default=None,
-                   help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2")
+                   help="train several seeds at once in lock-step, e.g. 0-4 or 0,1,2 "
+                        "(each in 0 to 2**32 - 1, at most 1000)")
     p.add_argument("--workers", type=whole(1), default=None,
                    help="with --seeds: split the seeds over this many processes, one per CPU "
                         "core (same numbers; default 1: all in this process)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=options.path("runs/pendulum"), default=None,
                    help="run folder for config.json, progress.csv and checkpoints")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint, with its config")
@@ -67,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("evaluate", help="mean return of a saved agent (no exploration noise)")
-    p.add_argument("checkpoint", type=Path, help="agent.npz or checkpoint.npz of a run")
-    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("checkpoint", type=options.path("runs/pendulum/agent.npz"),
+                   help="agent.npz or checkpoint.npz of a run")
+    p.add_argument("--env", type=options.text("an environment id", "Pendulum-v1"), default=None,
+                   help="environment id (default: the one it trained on)")
     p.add_argument("--episodes", type=whole(1), default=50,
                    help="episodes from the fixed evaluation start states (default 50)")
     add_algo_check(p)
@@ -78,10 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "speed, with step, reward, return and action under each frame. MuJoCo "
                        "tasks draw off-screen: MUJOCO_GL if set, else (no screen) egl, then "
                        "osmesa; if neither works, the error says which package to install.")
-    p.add_argument("checkpoint", type=Path,
+    p.add_argument("checkpoint", type=options.path("runs/pendulum/agent.npz"),
                    help="agent.npz or checkpoint.npz of a run (or a file with the actor alone)")
-    p.add_argument("--gif", type=Path, required=True, help="output file, e.g. pendulum.gif")
-    p.add_argument("--env", default=None, help="environment id (default: the one it trained on)")
+    p.add_argument("--gif", type=options.path("pendulum.gif"), required=True,
+                   help="output file, e.g. pendulum.gif")
+    p.add_argument("--env", type=options.text("an environment id", "Pendulum-v1"), default=None,
+                   help="environment id (default: the one it trained on)")
     p.add_argument("--seed", type=whole(0), default=None,
                    help=f"start state: env.reset(seed=...) (default: for Pendulum-v1 the "
                         f"evaluation start hanging lowest, a swing-up; otherwise {EVAL_SEED_BASE}, "
@@ -105,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="plot learning curves of run folders",
                        description="Learning curves of run folders, each labelled with its "
                        "folder's name and its algorithm from its config.json, e.g. 'five (DDPG)'.")
-    p.add_argument("runs", type=Path, nargs="+", help="run folders with progress.csv")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("runs", type=options.path("runs/pendulum"), nargs="+",
+                   help="run folders with progress.csv")
+    p.add_argument("--out", type=options.path("curves.png"), default=None,
                    help="image file, e.g. curves.png (default: learning_curves.png in the first "
                         "run folder)")
 

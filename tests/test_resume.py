@@ -137,7 +137,7 @@ def test_a_second_training_into_a_folder_in_use_is_refused(tmp_path, capsys):
         write_lock(out, holder.pid)
         with pytest.raises(RunFolderLocked, match=f"pid {holder.pid} on .*another --out"):
             train(ENV_ID, CFG, steps=200, seeds=SEEDS, out=out, progress=False)
-        code = main(["train", "--env", ENV_ID, "--seeds", "0-2", "--steps", "200",
+        code = main(["train", "--env", ENV_ID, "--seeds", "0-2", "--steps", "1000",
                      "--out", str(out), "--no-progress"])
         err = capsys.readouterr().err
         assert code == 2 and f"pid {holder.pid}" in err and "Traceback" not in err

@@ -48,6 +48,8 @@ class DDPGConfig:
     snapshot_steps: tuple[int, ...] = ()  # ... and at these steps (e.g. early, while it learns)
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # NumPy numbers as Python's: config.json takes them
+            object.__setattr__(self, f.name, _plain(getattr(self, f.name)))
         self.validate()
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "snapshot_steps", tuple(int(k) for k in self.snapshot_steps))
@@ -105,6 +107,16 @@ def _refuse_unknown_fields(cls: type, changes: dict[str, Any]) -> None:
                          f"{sorted(names)}")
 
 
+def _plain(x: Any) -> Any:
+    """A NumPy scalar or array as the Python number or list it holds (lists and tuples
+    element by element); anything else as it is."""
+    if type(x).__module__ == "numpy" and hasattr(x, "tolist"):
+        return x.tolist()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    return x
+
+
 def is_whole_number(x: Any) -> bool:
     """An int (NumPy's too), but not a bool."""
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
@@ -116,6 +128,9 @@ def _is_number(x: Any) -> bool:
         is_whole_number(x) or math.isfinite(x))
 
 
+MAX_NOISE = 10  # exploration and target noise, in action half-ranges
+
+
 def _are_ints(x: Any, least: int) -> bool:
     return isinstance(x, (list, tuple)) and all(is_whole_number(k) and k >= least for k in x)
 
@@ -124,8 +139,12 @@ def _are_ints(x: Any, least: int) -> bool:
 # name=the paper's value)"; intervals are counts >= 1 because the step count is divided by them.
 _RULES = [
     (("actor_lr", "critic_lr", "ou_dt"), lambda v: _is_number(v) and v > 0, "a finite number > 0"),
-    (("critic_weight_decay", "noise_sigma", "ou_theta"), lambda v: _is_number(v) and v >= 0,
-     "a finite number >= 0"),
+    (("critic_weight_decay", "noise_sigma", "ou_theta", "target_noise", "target_noise_clip"),
+     lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
+    (("noise_sigma", "target_noise", "target_noise_clip"),
+     lambda v: not _is_number(v) or v <= MAX_NOISE,
+     f"at most {MAX_NOISE} (a fraction of the action half-range; beyond a few, the clipped "
+     "actions are all at the bounds)"),
     (("batch_size", "buffer_size", "updates_per_step", "eval_every", "eval_episodes",
       "checkpoint_every"), lambda v: is_whole_number(v) and v >= 1, "a whole number >= 1"),
     (("warmup_steps", "learning_starts", "snapshot_every", "critic_action_layer"),
@@ -133,8 +152,6 @@ _RULES = [
     (("gamma",), lambda v: _is_number(v) and 0 <= v <= 1, "in [0, 1]"),
     (("tau",), lambda v: _is_number(v) and 0 < v <= 1, "in (0, 1]"),
     (("noise",), lambda v: v in ("ou", "gaussian"), "'ou' or 'gaussian'"),
-    (("target_noise", "target_noise_clip"), lambda v: _is_number(v) and v >= 0,
-     "a finite number >= 0"),  # TD3Config's
     (("policy_delay",), lambda v: is_whole_number(v) and v >= 1,
      "a whole number >= 1 (1: no delay)"),
     (("twin_critics", "target_smoothing"), lambda v: isinstance(v, bool), "True or False"),
@@ -164,9 +181,15 @@ def _problems(cfg: DDPGConfig) -> list[str]:
                         f"({cfg.buffer_size}): the buffer never holds that many transitions, so "
                         "no update would ever run; lower learning_starts")
     if cfg.critic_action_layer >= len(cfg.hidden):
+        paper = ("" if len(cfg.hidden) > 1 else "; the paper's 1 needs two hidden layers, e.g. "
+                 "hidden=(400, 300)")
         problems.append(f"critic_action_layer={cfg.critic_action_layer} must index one of the "
-                        f"hidden layers {tuple(cfg.hidden)} (e.g. critic_action_layer=1, the "
-                        "paper's, or 0: the action enters with the state)")
+                        f"hidden layers {tuple(cfg.hidden)} (e.g. critic_action_layer=0: the "
+                        f"action enters with the state{paper})")
+    if cfg.noise == "ou" and cfg.ou_theta * cfg.ou_dt > 2:
+        problems.append(f"ou_theta * ou_dt = {cfg.ou_theta * cfg.ou_dt:g} must be <= 2: the "
+                        "OU process x += θ(0 − x)dt + σ√dt·ε grows without bound beyond that "
+                        "(e.g. ou_theta=0.15, ou_dt=1, the paper's)")
     return problems
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core.agent import DDPG, box_dimensions
+from ..core.config import is_whole_number
 
 EVAL_SEED_BASE = 10_000  # evaluation episode i starts from env.reset(seed=EVAL_SEED_BASE + i)
 
@@ -31,6 +32,7 @@ def make_env(env_id: str, **kwargs: Any):
     with an error naming the environment, instead of poisoning the replay buffer and the logs."""
     import gymnasium as gym
 
+    check_env_id(env_id)
     try:
         env = gym.make(env_id, **kwargs)
     except gym.error.DependencyNotInstalled as e:
@@ -53,6 +55,29 @@ def make_env(env_id: str, **kwargs: Any):
                              f"need {kind}s that are flat vectors of at least one number. Fix "
                              f"the environment's {kind}_space ({fix}).")
     return _finite_steps_wrapper()(env, env_id)
+
+
+def check_env_id(env_id: str) -> None:
+    """Refuse an id that is not a non-empty string, and an unversioned one ('Pendulum'), which
+    gymnasium would quietly run as its latest version (without that version's preset): the
+    message names the versioned id."""
+    import gymnasium as gym
+
+    from ..core.config import PRESETS
+
+    if not isinstance(env_id, str) or not env_id.strip():
+        raise ValueError(f"environment id {env_id!r}: name a gymnasium environment, e.g. "
+                         "Pendulum-v1")
+    if env_id in gym.registry or "-v" in env_id.rsplit("/", 1)[-1]:
+        return
+    versions = sorted((k for k in gym.registry if k.rsplit("-v", 1)[0] == env_id),
+                      key=lambda k: int(k.rsplit("-v", 1)[1]) if k.rsplit("-v", 1)[1].isdigit()
+                      else -1)
+    if versions:
+        latest = versions[-1]
+        preset = " (it has a preset)" if latest in PRESETS else ""
+        raise ValueError(f"environment id {env_id!r} names no version: use {latest!r}{preset}, "
+                         f"e.g. --env {latest}")
 
 
 @functools.cache
@@ -145,13 +170,35 @@ def rollout_rewards(agent: DDPG, env_id: str, episodes: int = 10,
     return starts.reshape(*shape, -1), np.stack(step_rewards, axis=-1).reshape(*shape, -1)
 
 
+EVAL_CHUNK = 100  # episodes run side by side by ``evaluate`` when it makes its own envs
+
+
 def evaluate(agent: DDPG, env_id: str, episodes: int = 10, seed_base: int = EVAL_SEED_BASE,
              envs: list | None = None) -> np.ndarray:
     """Returns of the deterministic policy from start states ``reset(seed=seed_base + i)``.
 
-    All episodes run side by side (``rollout_rewards``).
+    The episodes run side by side (``rollout_rewards``), on ``envs`` if given, else on at most
+    EVAL_CHUNK environments per seed at a time, reused chunk after chunk: any number of
+    episodes streams through the same few environments.
     Returns (episodes,), or (S, episodes) for a stacked agent.
     """
+    if not is_whole_number(episodes) or episodes < 1:
+        raise ValueError(f"episodes={episodes!r}: evaluate at least 1 episode (e.g. "
+                         "--episodes 10).")
+    if envs is not None or episodes <= EVAL_CHUNK:
+        return _returns(agent, env_id, episodes, seed_base, envs)
+    envs = [make_env(env_id) for _ in range((agent.stack or 1) * EVAL_CHUNK)]
+    chunks = []
+    for first in range(0, episodes, EVAL_CHUNK):
+        n = min(EVAL_CHUNK, episodes - first)
+        chunk_envs = [env for k in range(agent.stack or 1)
+                      for env in envs[k * EVAL_CHUNK:k * EVAL_CHUNK + n]]
+        chunks.append(_returns(agent, env_id, n, seed_base + first, chunk_envs))
+    return np.concatenate(chunks, axis=-1)
+
+
+def _returns(agent: DDPG, env_id: str, episodes: int, seed_base: int,
+             envs: list | None) -> np.ndarray:
     _, rewards = rollout_rewards(agent, env_id, episodes, seed_base, envs)
     returns = np.zeros(rewards.shape[:-1])
     for t in range(rewards.shape[-1]):  # summed step by step in float64, as the episodes ran

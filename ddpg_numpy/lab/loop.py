@@ -11,7 +11,6 @@ into a run folder (run_lock.py).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -36,27 +35,23 @@ from .episode_replay import (
 )
 from .kill_points import kill_point
 from .loop_state import LoopState
+from .resume import check_resume, record_target
 from .run_folder import (
     append_progress,
     append_timing,
     checkpoint_path,
-    checkpoint_step,
-    config_to_resume,
     cut_logs_to_step,
     has_checkpoint,
     load_checkpoint,
     read_progress,
     remove_stale_temp_files,
+    restore_logs,
     save_agent,
     save_checkpoint,
     save_snapshot,
     start_run_folder,
 )
 from .run_lock import hold_run_folder
-
-
-class ParentDied(Exception):
-    """A worker's parent process is gone (killed, however): the worker stops training."""
 
 
 @dataclass
@@ -78,20 +73,17 @@ class TrainResult:
 def train_in_process(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked: bool,
                      out: Path | None, resume: bool, progress: bool,
                      blas_threads: int | None, *, lock_wait_seconds: float = 0.0,
-                     parent_pid: int | None = None) -> TrainResult:
+                     in_workers: bool = False) -> TrainResult:
     """Train ``seeds`` in this process; ``stacked=False`` is a solo agent of ``seeds[0]``.
 
     ``out`` is locked while training (a live holder is waited for up to ``lock_wait_seconds``).
-    In a worker process, ``parent_pid`` is its parent's pid: once the parent is gone the loop
-    raises ``ParentDied`` at the next step.
+    ``in_workers``: ``out`` is a worker group's folder (parallel.py).
     """
     lock = nullcontext() if out is None else hold_run_folder(out, lock_wait_seconds)
     with _limit_blas_threads(blas_threads), lock:
-        run = _set_up(env_id, cfg, steps, seeds, stacked, out, resume, progress)
+        run = _set_up(env_id, cfg, steps, seeds, stacked, out, resume, progress, in_workers)
         try:
             while run.loop.step < steps:  # L4 / L7: episodes and their time steps, in steps
-                if parent_pid is not None and os.getppid() != parent_pid:
-                    raise ParentDied(f"the parent process {parent_pid} is gone")
                 done = _act_and_store(run)  # L8–L10
                 _learn(run)  # L11–L15
                 _end_episodes(run, done)  # L5, L6 for the envs whose episode ended
@@ -150,20 +142,18 @@ def _what_is_kept(out: Path | None) -> str:
 
 
 def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked: bool,
-            out: Path | None, resume: bool, progress: bool) -> _Run:
+            out: Path | None, resume: bool, progress: bool, in_workers: bool) -> _Run:
     """Environments, agent, replay buffer and loop state: fresh, or from the checkpoint. A run
     to resume that stopped before its first checkpoint starts again from step 0."""
     if out is not None:
         remove_stale_temp_files(out)  # a killed run's half-written files
     if resume:
-        cfg = config_to_resume(out, cfg)
+        cfg = check_resume(out, env_id, cfg, seeds, stacked, steps, in_workers=in_workers).config
         if not has_checkpoint(out):
             cut_logs_to_step(out, 0)  # start_run_folder below says so
             resume = False
-        elif steps < (done := checkpoint_step(out)):
-            raise ValueError(f"the run in {out} is already at step {done}, past the {steps} "
-                             f"steps asked for: to train it further pass more steps (--steps "
-                             f"above {done}), or leave --steps out")
+        else:
+            record_target(out, steps)  # a resume that extends the run: its new target
     # One training environment per seed, seeded as gymnasium recommends: reset(seed=) once.
     envs = [make_env(env_id) for _ in seeds]
     obs_dim, act_dim, low, high = box_dimensions(envs[0])
@@ -178,12 +168,12 @@ def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked:
         loop_state, saved_envs = load_checkpoint(out, agent, buffer)
         loop = LoopState.from_saved(loop_state, [g["env"] for g in saved_envs.generators],
                                     saved_envs.actions, len(envs))
-        cut_logs_to_step(out, loop.step)  # resuming logs those rows again
+        restore_logs(out, loop.step)  # the rows the checkpoint covers; later ones come again
         obs = replay_episodes(envs, seeds, saved_envs)  # L6, then the episode's steps again
     else:
         loop = LoopState(n_envs=len(envs))
         if out is not None:
-            start_run_folder(out, cfg, env_id, seeds, steps)
+            start_run_folder(out, cfg, env_id, seeds, steps, stacked=stacked)
         obs = start_first_episodes(envs, seeds)  # L6
     update = update_for(agent)  # L12–L15: the float32 fast path, or the plain DDPG.update
     next_checkpoint = (loop.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
@@ -200,6 +190,11 @@ def _act_and_store(run: _Run) -> np.ndarray:
         actions = np.stack([env.action_space.sample() for env in envs])
     else:
         actions = np.atleast_2d(agent.act(run.obs if run.stacked else run.obs[0], explore=True))
+        if not np.isfinite(actions.sum()):  # before the environment is blamed for them
+            raise TrainingDivergedError(
+                f"the agent's actions became {actions.ravel()[:4].tolist()} at step "
+                f"{loop.step + 1} (exploration noise or actor): lower noise_sigma or the learning "
+                "rates.")
     # L9: execute a_t, observe r_t and s_{t+1}.
     stepped = [env.step(a.astype(np.float64)) for env, a in zip(envs, actions)]
     for taken, a in zip(loop.episode_actions, actions.astype(np.float64)):

@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import ast
 import tempfile
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -16,7 +18,6 @@ from ..core.config import is_whole_number
 
 if TYPE_CHECKING:
     from ..core.config import DDPGConfig
-    from .run_folder import SavedRun
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a bad option is one line (the problem, and where the options are
@@ -41,28 +42,105 @@ def whole(least: int) -> Callable[[str], int]:
     return parse
 
 
-SEEDS_HELP = "seeds are whole numbers >= 0: a range like 0-4 or a list like 0,1,2"
+def text(what: str, example: str) -> Callable[[str], str]:
+    """An argparse type: any text but an empty (or blank) one, which names nothing."""
+    def parse(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"{value!r} is empty: give {what}, e.g. {example}")
+        return value
+    parse.__name__ = what
+    return parse
+
+
+def path(example: str) -> Callable[[str], Path]:
+    """An argparse type: a path, not an empty one (Path('') is the current folder)."""
+    def parse(value: str) -> Path:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(f"{value!r} is empty: give a path, e.g. {example}")
+        return Path(value)
+    parse.__name__ = "path"
+    return parse
+
+
+def new_run_env(env_id: str | None, seed: int | None, seeds: list[int] | None) -> str:
+    """The environment of a new run (default Pendulum-v1), after refusing flags that contradict
+    each other (--seed and --seeds: one would be dropped) and an id without its version."""
+    from .envs import check_env_id
+
+    if seed is not None and seeds is not None:
+        raise ValueError(f"--seed {seed} and --seeds {seeds[:5]}: give one, --seed N for one "
+                         "agent or --seeds 0-4 for several")
+    check_env_id(env_id or "Pendulum-v1")  # 'Pendulum': says 'Pendulum-v1', before a preset
+    return env_id or "Pendulum-v1"
+
+
+@contextmanager
+def held_warnings() -> Iterator[list[str]]:
+    """Library warnings (a deprecated id, an overflow) inside the block are held back and
+    shown at its end, unless the block appends to the list it is given (a failed command:
+    its one line stands alone)."""
+    dropped: list[str] = []
+    with warnings.catch_warnings(record=True) as held:
+        yield dropped
+    for w in held if not dropped else []:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def seed(value: str) -> int:
+    """An argparse type: one seed, a whole number in [0, 2**32)."""
+    number = whole(0)(value)
+    if number >= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"{number} is too large: {SEEDS_HELP}")
+    return number
+
+
+SEED_LIMIT = 2**32  # seeds are whole numbers in [0, 2**32): what every generator involved takes
+MAX_SEEDS = 1000  # agents trained at once by one run (each has its own environments and buffer)
+SEEDS_HELP = (f"seeds are whole numbers >= 0 and below 2**32 (0 to {SEED_LIMIT - 1}): a range "
+              "like 0-4 or a list like 0,1,2")
 
 
 def parse_seeds(text: str) -> list[int]:
-    """'0-4' -> [0, 1, 2, 3, 4]; '0,3,7' -> [0, 3, 7]; each seed once, none negative."""
+    """'0-4' -> [0, 1, 2, 3, 4]; '0,3,7' -> [0, 3, 7]; each seed once, each in [0, 2**32), at
+    most MAX_SEEDS of them. Linear in the length of the list (a range is sized before it is
+    made)."""
     seeds: list[int] = []
     for part in text.split(","):
         first, dash, last = part.strip().partition("-")
         try:
             lo, hi = int(first), int(last if dash else first)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: {SEEDS_HELP}") from None
+            raise argparse.ArgumentTypeError(f"{text[:40]!r}: {SEEDS_HELP}") from None
         if hi < lo:
-            raise argparse.ArgumentTypeError(f"{text!r}: the range {lo}-{hi} is reversed; "
+            raise argparse.ArgumentTypeError(f"{text[:40]!r}: the range {lo}-{hi} is reversed; "
                                              f"write {hi}-{lo}")
+        if hi >= SEED_LIMIT:
+            raise argparse.ArgumentTypeError(f"seed {hi}: {SEEDS_HELP}")
+        if len(seeds) + hi - lo + 1 > MAX_SEEDS:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} lists more than {MAX_SEEDS} seeds, "
+                                             f"the most one run trains (e.g. --seeds 0-9)")
         seeds.extend(range(lo, hi + 1))
-    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-    if repeated:
-        raise argparse.ArgumentTypeError(f"{text!r} lists seed {repeated} more than once: each "
-                                         "seed is one independent agent, so list each once "
-                                         "(e.g. --seeds 0-4)")
+    try:
+        check_seed_list(seeds, "--seeds")
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return seeds
+
+
+def check_seed_list(seeds: object, name: str) -> None:
+    """Refuse anything but a list of 1 to MAX_SEEDS distinct whole numbers in [0, 2**32)."""
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise ValueError(f"{name} {str(seeds)[:40]}: list at least one seed; {SEEDS_HELP}")
+    if len(seeds) > MAX_SEEDS:
+        raise ValueError(f"{name}: {len(seeds)} seeds, more than the {MAX_SEEDS} one run trains")
+    for s in seeds:
+        if not is_whole_number(s) or not 0 <= s < SEED_LIMIT:
+            raise ValueError(f"seed {str(s)[:40]} in {name}: {SEEDS_HELP}")
+    seen: set[int] = set()
+    repeated = sorted({s for s in seeds if s in seen or seen.add(s)})
+    if repeated:
+        raise ValueError(f"{name} lists seed {repeated[:10]} more than once: each seed is one "
+                         "independent agent, so list each once (e.g. --seeds 0-4)")
 
 
 def parse_override(text: str) -> tuple[str, object]:
@@ -85,17 +163,25 @@ def check_train_arguments(steps: int, seed: int, seeds: Sequence[int] | None,
     if not is_whole_number(steps) or steps < 1:
         raise ValueError(f"steps={steps!r}: train for at least 1 environment step (--steps N, "
                          "N >= 1; the default is 20000).")
-    for s in [seed] if seeds is None else list(seeds):
-        if not is_whole_number(s) or s < 0:
-            raise ValueError(f"seed {s!r}: {SEEDS_HELP} (e.g. --seed 0 or --seeds 0-4).")
-    if seeds is not None:
-        seeds = list(seeds)
-        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-        if not seeds or repeated:
-            raise ValueError(f"seeds={seeds}: list each seed once, at least one (each is an "
-                             "independent agent; e.g. --seeds 0-4).")
+    if seeds is None:
+        if not is_whole_number(seed) or not 0 <= seed < SEED_LIMIT:
+            raise ValueError(f"seed={str(seed)[:40]}: {SEEDS_HELP} (e.g. seed=0).")
+    else:
+        check_seed_list(list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds,
+                        "seeds")
     if out is not None:
         check_can_write(out, "the run folder", "--out", folder=True)
+
+
+def note_if_it_never_learns(steps: int, cfg: DDPGConfig) -> None:
+    """Say so when a run ends before its first update: updates start once the buffer holds
+    max(batch_size, learning_starts) transitions, one per step."""
+    first = max(cfg.batch_size, cfg.learning_starts)
+    if steps < first:
+        print(f"note: --steps {steps} ends before the first update, which comes once the replay "
+              f"buffer holds {first} transitions (max(batch_size={cfg.batch_size}, "
+              f"learning_starts={cfg.learning_starts})): the agent stays as initialised. Train "
+              f"for more than {first} steps (e.g. --steps {max(first, 20_000)}) to see it learn.")
 
 
 def check_can_write(path: str | Path, what: str, option: str, *, folder: bool,
@@ -121,43 +207,3 @@ def check_can_write(path: str | Path, what: str, option: str, *, folder: bool,
     except OSError as e:
         raise ValueError(f"cannot write {what} {path}: the folder {existing} is not writable "
                          f"({e.strerror}). Choose a {option} you can write to.") from None
-
-
-def resume_conflicts(saved: SavedRun, env_id: str | None, seed: int | None,
-                     seeds: Sequence[int] | None, workers: int | None,
-                     config: DDPGConfig | None) -> list[str]:
-    """The flags given with ``--resume`` (None: not given) that disagree with the saved run,
-    each as "--flag value (the run's: value)". Flags equal to the run's are no conflict."""
-    conflicts = []
-    if env_id is not None and env_id != saved.env_id:
-        conflicts.append(f"--env {env_id} (the run's: {saved.env_id})")
-    given = list(seeds) if seeds is not None else None if seed is None else [seed]
-    if given is not None and given != list(saved.seeds):
-        conflicts.append(f"--seed/--seeds {given} (the run's: {saved.seeds})")
-    if workers is not None and workers != len(saved.groups):
-        conflicts.append(f"--workers {workers} (the run's: {len(saved.groups)})")
-    if config is not None:
-        mine, theirs = config.to_dict(), saved.config.to_dict()
-        conflicts += [f"--set {k}={mine[k]!r} (the run's: {v!r})" for k, v in theirs.items()
-                      if mine[k] != v]
-    return conflicts
-
-
-def saved_run_to_resume(out: Path | None) -> SavedRun:
-    """The run in ``out`` to resume (its config.json), or an error saying why there is none:
-    no folder given, no config.json, or one that is not as the run wrote it (hand-edited)."""
-    from .run_folder import CONFIG_FILE, read_saved_run
-
-    if out is None:
-        raise ValueError("--resume needs --out, the run folder to continue.")
-    try:
-        saved = read_saved_run(Path(out))
-    except (ValueError, KeyError, TypeError) as e:
-        problem = f"it has no {e} entry" if isinstance(e, KeyError) else e
-        raise ValueError(f"{Path(out) / CONFIG_FILE} cannot be resumed: {problem}. Restore the "
-                         "file as the run wrote it, or start a new run in another --out "
-                         "folder.") from e
-    if saved is None:
-        raise FileNotFoundError(f"no run to resume in {out} ({CONFIG_FILE} missing). Start it "
-                                "without --resume.")
-    return saved

@@ -20,20 +20,16 @@ own checkpoint, so an interrupted run resumes group by group. When the groups fi
 merged into ``out/`` as the one-process run would have written them; until then ``out/`` holds
 only ``config.json`` and the headers, and the groups' folders show the progress.
 
-One writer per folder: the parent holds ``out/run.lock``, each worker its group's. A worker stops
-when its parent dies, however it dies (``kill -9`` included): it checks at every step that its
-parent is still the process that started it. A resume right after such a kill waits for the
-orphaned workers to stop (a step, or an evaluation) before it touches their folders.
+One writer per folder: the parent holds ``out/run.lock``, each worker its group's. The workers'
+lifecycle (they never outlive the parent, and SIGINT or SIGTERM to the parent stops them all) is
+workers.py's. A resume right after the parent was killed waits for its workers to stop (they
+stop within about a second) before it touches their folders.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -43,11 +39,13 @@ import numpy as np
 from ..core.agent import DDPG
 from ..core.config import DDPGConfig
 from ..core.td3 import agent_from_state_dict, load_agent
-from .loop import ParentDied, TrainResult, train_in_process
+from .kill_points import kill_point
+from .loop import TrainResult, train_in_process
+from .resume import check_resume_groups, record_target
 from .run_folder import (
     WORKERS_FOLDER,
     agent_path,
-    check_resume_groups,
+    group_folder,
     has_checkpoint,
     merge_group_logs,
     read_progress,
@@ -61,13 +59,9 @@ from .run_folder import (
     start_run_folder,
 )
 from .run_lock import hold_run_folder, wait_until_free
+from .workers import Terminated, exit_as_terminated, run_in_workers, terminate_raises
 
 ORPHAN_WAIT_SECONDS = 60.0  # how long a resume waits for a killed run's workers to stop
-
-
-class WorkerDied(ChildProcessError):
-    """A worker process was killed; the groups keep their checkpoints, so the run resumes. (An
-    OSError, so the command line prints its message, not a traceback.)"""
 
 
 def seed_groups(seeds: Sequence[int], workers: int) -> list[list[int]]:
@@ -76,11 +70,6 @@ def seed_groups(seeds: Sequence[int], workers: int) -> list[list[int]]:
         raise ValueError(f"workers={workers}: use 1 (one process) or more (one process each).")
     return [[int(s) for s in group] for group in
             np.array_split(np.asarray(seeds), min(workers, len(seeds)))]
-
-
-def group_folder(out: Path, group: Sequence[int]) -> Path:
-    """The run folder of one worker group: out/workers/seeds_<a>_<b>..."""
-    return out / WORKERS_FOLDER / ("seeds_" + "_".join(str(s) for s in group))
 
 
 def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
@@ -92,18 +81,23 @@ def train_in_workers(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int],
                  resume=False, progress=progress and k == 0,  # one bar: group 0's
                  blas_threads=blas_threads)
             for k, group in enumerate(groups)]
+    try:
+        with terminate_raises():  # SIGTERM: workers stopped and locks released, then exit
+            return _train_groups(env_id, cfg, steps, seeds, out, groups, jobs, resume)
+    except Terminated:
+        exit_as_terminated()
+        raise
+
+
+def _train_groups(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], out: Path | None,
+                  groups: list[list[int]], jobs: list[dict[str, Any]],
+                  resume: bool) -> TrainResult:
     with nullcontext() if out is None else hold_run_folder(out):
         if out is not None:
             _prepare_groups(out, cfg, env_id, seeds, steps, groups, jobs, resume)
-        try:
-            with ProcessPoolExecutor(max_workers=len(groups)) as pool:
-                results = list(pool.map(_train_group, jobs))
-        except BrokenProcessPool as e:
-            kept = f"; each group keeps its last checkpoint in {out / WORKERS_FOLDER}" if out \
-                else ""
-            raise WorkerDied(f"a worker process was killed ({e}){kept}. Continue with: python -m "
-                             f"ddpg_numpy train --out {out} --resume") from e
-
+        kept = (f"; each group keeps its last checkpoint in {out / WORKERS_FOLDER}. Continue "
+                f"with: python -m ddpg_numpy train --out {out} --resume") if out else ""
+        results = run_in_workers(_train_group, jobs, on_death=kept)
         agent = DDPG.concatenate([agent_from_state_dict(state) for state, _ in results])
         if out is None:
             rows = sorted((row for _, group_rows in results for row in group_rows),
@@ -120,9 +114,10 @@ def _prepare_groups(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], s
     for folder in sorted((out / WORKERS_FOLDER).glob("*")):
         wait_until_free(folder, ORPHAN_WAIT_SECONDS)  # a killed parent's workers are stopping
     if resume:
-        check_resume_groups(out, cfg, groups)
+        check_resume_groups(out, env_id, cfg, seeds, groups, steps)
+        record_target(out, steps)
     else:
-        start_run_folder(out, cfg, env_id, seeds, steps, groups=groups)
+        start_run_folder(out, cfg, env_id, seeds, steps, groups=groups, stacked=True)
     for job, group in zip(jobs, groups):
         job["out"] = folder = group_folder(out, group)
         # A group stopped before its first checkpoint starts again (its run is
@@ -134,21 +129,13 @@ def _prepare_groups(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], s
 
 def _train_group(job: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
     """One group's lock-step run, in a worker process; returns what the parent merges."""
-    # The parent, or the fork server, which exits with it: once it is gone, getppid changes.
-    parent_pid = os.getppid()
-    parent = multiprocessing.parent_process()
-    if parent is not None and not parent.is_alive():
-        os._exit(1)  # the parent died before this job started
-    try:
-        result = train_in_process(**job, lock_wait_seconds=ORPHAN_WAIT_SECONDS,
-                                  parent_pid=parent_pid)
-    except ParentDied:
-        os._exit(1)  # nobody to report to; the group's lock is released, its checkpoint kept
+    result = train_in_process(**job, lock_wait_seconds=ORPHAN_WAIT_SECONDS, in_workers=True)
     return result.agent.state_dict(), result.progress
 
 
 def _merge_groups(out: Path, folders: list[Path], agent: DDPG) -> None:
     """Write out/progress.csv, timing.csv, agent.npz and snapshots/ from the group folders."""
+    kill_point("merge")  # test-only (kill_points.py): the parent stopped while merging
     merge_group_logs(out, folders, agent.seeds)
     save_agent(out, agent)
     snapshot_sets = [{p.name for p in snapshot_files(f)} for f in folders]

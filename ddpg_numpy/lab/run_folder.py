@@ -19,6 +19,7 @@ a kill are removed when the next training starts. docs/runs.md has the guarantee
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..core.agent import DDPG
 from ..core.checkpoint import load_npz, save_npz_atomic
-from ..core.config import DDPGConfig, config_from_dict
+from ..core.config import DDPGConfig, config_from_dict, is_whole_number
 from ..core.replay import ReplayBuffer
 from .episode_replay import EnvsAtCheckpoint
 from .kill_points import KillWhenWritten, armed
@@ -64,10 +65,15 @@ class SavedRun:
     steps: int
     config: DDPGConfig
     groups: list[list[int]]  # seeds per worker process; [seeds] for a one-process run
+    stacked: bool | None = None  # seeds trained as a stack (None: not recorded, older folders)
+    raw_config: dict[str, Any] | None = None  # the "config" entry as written
+
+
+RUN_ENTRIES = ("env_id", "seeds", "steps", "config", "groups", "stacked")
 
 
 def start_run_folder(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], steps: int,
-                     groups: list[list[int]] | None = None) -> None:
+                     groups: list[list[int]] | None = None, stacked: bool | None = None) -> None:
     """Write config.json and the headers of progress.csv and timing.csv. A folder whose run
     stopped before its first checkpoint and evaluation is started again (nothing is lost); one
     with results is refused."""
@@ -82,9 +88,16 @@ def start_run_folder(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], 
                            "config": cfg.to_dict()}
     if groups is not None:
         run["groups"] = groups
+    if stacked is not None:
+        run["stacked"] = stacked  # a stack of one seed (--seeds 5) is not a solo run
     for name, fields in ((PROGRESS_FILE, PROGRESS_FIELDS), (TIMING_FILE, TIMING_FIELDS)):
         replace_text(out / name, ",".join(fields) + "\n")
     replace_text(out / CONFIG_FILE, json.dumps(run, indent=2))  # last: a run exists once it does
+
+
+def group_folder(out: Path, group: Sequence[int]) -> Path:
+    """The run folder of one worker group: out/workers/seeds_<a>_<b>..."""
+    return out / WORKERS_FOLDER / ("seeds_" + "_".join(str(s) for s in group))
 
 
 def holds_results(out: Path) -> bool:
@@ -113,52 +126,52 @@ def read_config_json(out: str | Path) -> dict[str, Any] | None:
 
 
 def read_saved_run(out: Path) -> SavedRun | None:
-    """config.json as a SavedRun (None if there is none)."""
-    run = read_config_json(out)
-    if run is None:
+    """config.json as a SavedRun (None if there is none). A file that is not as a run writes it
+    (not JSON, an entry missing, unknown or of the wrong type, a value DDPGConfig refuses) is a
+    ValueError naming the entry and the fix."""
+    path = Path(out) / CONFIG_FILE
+    if not path.exists():
         return None
-    return SavedRun(run["env_id"], run["seeds"], run["steps"],
-                    config_from_dict(run["config"]), run.get("groups", [run["seeds"]]))
+    try:
+        saved = _saved_run(json.loads(path.read_text()))
+    except (ValueError, TypeError, KeyError) as e:
+        problem = f"it has no {e} entry" if isinstance(e, KeyError) else e
+        raise ValueError(f"{path} cannot be resumed: {problem}. Restore the file as the run wrote "
+                         "it, or start a new run in another --out folder.") from None
+    return saved
 
 
-def check_same_config(out: Path, saved: DDPGConfig, cfg: DDPGConfig) -> None:
-    """Resuming with another config than the run's is an error that lists the differences."""
-    if saved != cfg:
-        diff = {k: (v, cfg.to_dict()[k]) for k, v in saved.to_dict().items()
-                if cfg.to_dict()[k] != v}
-        raise ValueError(f"the run in {out} was started with another config; differences "
-                         f"(saved, given): {diff}. Resume with the saved config "
-                         "(the command line does this for you).")
+def _saved_run(run: Any) -> SavedRun:
+    """The entries of config.json, each checked for its type and range."""
+    from .options import check_seed_list
 
-
-def config_to_resume(out: Path | None, cfg: DDPGConfig) -> DDPGConfig:
-    """The saved config of a one-process run, after checking it is ``cfg``."""
-    run = read_saved_run(out) if out is not None else None
-    if run is not None and len(run.groups) > 1:
-        raise ValueError(f"the run in {out} was trained in {len(run.groups)} worker groups "
-                         f"{run.groups}: resume it with workers={len(run.groups)} (the command "
-                         "line does this for you).")
-    if out is None or (run is None and not has_checkpoint(out)):
-        raise FileNotFoundError(f"nothing to resume: no {CONFIG_FILE} in {out}. Start the run "
-                                "without --resume.")
-    if run is None:
-        raise FileNotFoundError(f"{out} has a checkpoint but no {CONFIG_FILE}: its config is "
-                                "lost, so it cannot be resumed.")
-    check_same_config(out, run.config, cfg)
-    return run.config
-
-
-def check_resume_groups(out: Path, cfg: DDPGConfig, groups: list[list[int]]) -> None:
-    """A worker run resumes with the worker groups and config it was started with."""
-    run = read_saved_run(out)
-    if run is None:
-        raise FileNotFoundError(f"nothing to resume: no {CONFIG_FILE} in {out}. Start the run "
-                                "without --resume.")
-    if run.groups != groups:
-        raise ValueError(f"the run in {out} was trained in worker groups {run.groups}, not "
-                         f"{groups}: resume it with workers={len(run.groups)} (the command "
-                         "line does this for you).")
-    check_same_config(out, run.config, cfg)
+    if not isinstance(run, dict):
+        raise ValueError(f"it holds {json.dumps(run)[:40]}, not a run's settings (an object "
+                         "with env_id, seeds, steps and config)")
+    unknown = sorted(set(run) - set(RUN_ENTRIES))
+    if unknown:
+        raise ValueError(f"unknown entr{'y' if len(unknown) == 1 else 'ies'} {unknown} (a run "
+                         f"writes {list(RUN_ENTRIES)})")
+    env_id, seeds, steps, config = run["env_id"], run["seeds"], run["steps"], run["config"]
+    if not isinstance(env_id, str) or not env_id.strip():
+        raise ValueError(f'"env_id": {json.dumps(env_id)} must be a gymnasium id, e.g. '
+                         '"Pendulum-v1"')
+    check_seed_list(seeds, '"seeds"')
+    if not is_whole_number(steps) or steps < 1:
+        raise ValueError(f'"steps": {json.dumps(steps)} must be a whole number >= 1, e.g. 20000')
+    if not isinstance(config, dict):
+        raise ValueError(f'"config": {json.dumps(config)[:40]} must be an object of '
+                         "hyperparameters")
+    groups = run.get("groups", [seeds])
+    if (not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups)
+            or [s for g in groups for s in g] != seeds):
+        raise ValueError(f'"groups": {json.dumps(groups)[:60]} must split "seeds" {seeds} into '
+                         "consecutive non-empty lists")
+    stacked = run.get("stacked")
+    if stacked is not None and (not isinstance(stacked, bool) or (not stacked and len(seeds) > 1)):
+        raise ValueError(f'"stacked": {json.dumps(stacked)} must be true or false (false only '
+                         "for one seed)")
+    return SavedRun(env_id, list(seeds), steps, config_from_dict(config), groups, stacked, config)
 
 
 # --- checkpoint.npz, agent.npz, snapshots/ -------------------------------------------------
@@ -182,6 +195,9 @@ def save_checkpoint(out: Path, agent: DDPG, buffer: ReplayBuffer, loop_state: di
     state["loop.state"] = np.array(json.dumps(loop_state))
     state["loop.env_rng"] = np.array(json.dumps(envs.generators))
     state["loop.obs"] = envs.obs
+    # The logs' rows so far: a resume puts them back, so none the checkpoint covers is lost.
+    state.update({f"loop.{name.replace('.', '_')}": np.array(_complete_lines(out / name))
+                  for name in (PROGRESS_FILE, TIMING_FILE)})
     state.update({f"loop.actions.{i}": a for i, a in enumerate(envs.actions)})
     if armed("checkpoint"):  # test-only (kill_points.py): die with half the arrays written
         state = {**dict(list(state.items())[:len(state) // 2]), "kill": KillWhenWritten(),
@@ -193,6 +209,27 @@ def checkpoint_step(out: Path) -> int:
     """The environment step checkpoint.npz was taken at (reads that one entry only)."""
     with np.load(checkpoint_path(out), allow_pickle=False) as data:  # an npz loads lazily
         return int(json.loads(str(data["loop.state"]))["step"])
+
+
+def _complete_lines(path: Path) -> str:
+    """The file's text up to its last newline (a row cut short by a kill is not kept)."""
+    text = path.read_text() if path.exists() else ""
+    return text[:text.rfind("\n") + 1]
+
+
+def restore_logs(out: Path, step: int) -> None:
+    """progress.csv and timing.csv as they were when checkpoint.npz (at ``step``) was written,
+    from the copy in it; a checkpoint without one (older versions) has the logs cut back to
+    ``step``. Each file is replaced whole, atomically."""
+    with np.load(checkpoint_path(out), allow_pickle=False) as data:
+        saved = {name: str(data[f"loop.{name.replace('.', '_')}"])
+                 for name in (PROGRESS_FILE, TIMING_FILE)
+                 if f"loop.{name.replace('.', '_')}" in data.files}
+    if len(saved) < 2 or not all(saved.values()):
+        cut_logs_to_step(out, step)
+        return
+    replace_text(out / PROGRESS_FILE, saved[PROGRESS_FILE], "log-cut")
+    replace_text(out / TIMING_FILE, saved[TIMING_FILE])
 
 
 def load_checkpoint(out: Path, agent: DDPG,

@@ -104,9 +104,11 @@ def _holder(path: Path) -> dict[str, Any] | None:
         if text is None:
             return None
         try:
-            return json.loads(text)
+            holder = json.loads(text)
         except ValueError:
             time.sleep(0.05)
+            continue
+        return holder if isinstance(holder, dict) else {}  # not a lock we write: stale
     return {}
 
 
@@ -116,10 +118,12 @@ def _alive(holder: dict[str, Any]) -> bool:
         return False
     if holder.get("host") != socket.gethostname():
         return True
-    pid = int(holder["pid"])
+    pid = holder["pid"]
+    if not isinstance(pid, int) or isinstance(pid, bool) or not 0 < pid < 2**31:
+        return False  # no process can have it: a damaged lock, stale
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         pass  # alive, another user's

@@ -14,6 +14,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,7 @@ def append_progress(out: Path, rows: list[dict[str, float]]) -> None:
     with open(out / PROGRESS_FILE, "a", newline="") as f:
         writer = csv.DictWriter(f, PROGRESS_FIELDS, lineterminator="\n")
         writer.writerows({k: _number_text(r[k]) for k in PROGRESS_FIELDS} for r in rows)
+        _sync(f)
     kill_point("progress")
 
 
@@ -41,6 +43,14 @@ def append_timing(out: Path, step: int, train_seconds: float, eval_seconds: floa
     with open(out / TIMING_FILE, "a", newline="") as f:
         csv.writer(f, lineterminator="\n").writerow([step, f"{train_seconds:.3f}",
                                                      f"{eval_seconds:.3f}"])
+        _sync(f)
+
+
+def _sync(f: Any) -> None:
+    """On disk before the next checkpoint is written: a power cut never leaves a checkpoint
+    ahead of the rows it covers (each checkpoint also carries them: run_folder.py)."""
+    f.flush()
+    os.fsync(f.fileno())
 
 
 def _number_text(x: float) -> str:
@@ -64,6 +74,10 @@ def progress_columns(out: str | Path) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"no {PROGRESS_FILE} in {out}: pass a run folder made by "
                                 "python -m ddpg_numpy train --out DIR (or train(..., out=DIR)).")
     rows = _read_text(path)
+    if not rows:  # a --workers run in progress: its groups' rows so far
+        groups = sorted(Path(out).glob("workers/*/" + PROGRESS_FILE))
+        rows = sorted((r for group in groups for r in _read_text(group)),
+                      key=lambda r: int(r["step"]))
     if not rows:
         raise ValueError(f"{path} has no rows yet: the run has not reached its first "
                          "evaluation (every config.eval_every steps).")
@@ -108,8 +122,15 @@ def _read_floats(path: Path) -> list[dict[str, float]]:
 
 
 def _read_text(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    """The rows of a log; a last row a kill (or a training under way) left half-written, with
+    no newline yet, is not one."""
+    text = path.read_text()
+    rows = list(csv.DictReader(io.StringIO(text[:text.rfind("\n") + 1])))
+    for number, row in enumerate(rows, start=2):
+        if None in row.values() or None in row:
+            raise ValueError(f"{path}, line {number}, has {len(row) - (None in row)} cells, not "
+                             f"the header's: restore the file as the run wrote it")
+    return rows
 
 
 def _write_text(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:

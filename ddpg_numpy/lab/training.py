@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.config import DDPGConfig
+from ..core.config import DDPGConfig, is_whole_number
+from .envs import check_env_id
 from .loop import TrainResult, train_in_process
 from .options import check_train_arguments
 from .parallel import train_in_workers
@@ -36,10 +37,20 @@ def train(env_id: str, config: DDPGConfig | None = None, steps: int = 20_000, se
     ``blas_threads=1`` (default) keeps the matrix library on one thread: for networks this small
     a second thread costs more in synchronisation than it gains, and fights the environment for
     the CPU (None leaves the library's setting).
+
+    Every argument is checked before any file is written: a wrong type is a TypeError, a value
+    out of range a ValueError, each naming the fix.
     """
-    check_train_arguments(steps, seed, seeds, out)  # steps >= 1, seeds >= 0 once each, out
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    check_train_arguments(steps, seed, seeds, out)  # steps >= 1, seeds in range once each, out
+    check_env_id(env_id)
+    if config is not None and not isinstance(config, DDPGConfig):
+        fix = ("DDPGConfig.from_dict(d) (or TD3Config.from_dict(d))" if isinstance(config, dict)
+               else "DDPGConfig(...), DDPGConfig.preset(env_id) or TD3Config(...)")
+        raise TypeError(f"config is a {type(config).__name__}, not a DDPGConfig: pass {fix}.")
+    if isinstance(workers, bool) or not is_whole_number(workers) or workers < 1:
         raise ValueError(f"workers={workers!r}: use 1 (one process) or more (one process each).")
+    # NumPy integers are fine as arguments, but are written to config.json as Python ints.
+    steps, seed, workers = int(steps), int(seed), int(workers)
     out = None if out is None else Path(out)
     if seeds is not None and len(seeds) > 1 and workers > 1:
         return train_in_workers(env_id, config or DDPGConfig(), steps, [int(s) for s in seeds],
