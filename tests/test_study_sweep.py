@@ -225,3 +225,40 @@ def test_a_bad_spec_is_one_line_and_exit_2_before_anything_runs(name, tmp_path, 
     assert err.startswith("ddpg-numpy sweep: error: ") and err.count("\n") == 1, err
     assert expected in err
     assert not (tmp_path / "out").exists()  # nothing ran, nothing was written
+
+
+PEER_SPEC = ('steps = 300\n[[grid]]\ntasks = ["MountainCarContinuous-v0"]\n'
+             'algorithms = ["td3-pytorch-peer"]\nseeds = [0]\n')
+
+
+def test_the_pytorch_peer_is_an_algorithm_of_the_grid(tmp_path):
+    """A peer cell runs benchmarks/peers/torch_peer.py into the same layout; done, it is
+    skipped."""
+    pytest.importorskip("torch", reason="the PyTorch peer needs torch: pip install -e '.[peer]'")
+    spec = tmp_path / "peer.toml"
+    spec.write_text(PEER_SPEC)
+    out = tmp_path / "out"
+    result = sweep(spec, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cell = out / "MountainCarContinuous-v0" / "td3-pytorch-peer" / "seed0"
+    assert "torch_peer.py --env MountainCarContinuous-v0 --algo td3 --seed 0 --steps 300" in (
+        cell.with_suffix(".log").read_text())
+    assert {"config.json", "progress.csv", "timing.csv", "checkpoint.npz"} <= {
+        p.name for p in cell.iterdir()}
+    again = sweep(spec, out)
+    assert "1 cells: 1 done, 0 to run" in again.stdout
+
+
+def test_without_torch_the_peer_cells_are_skipped_with_a_message(tmp_path, monkeypatch):
+    import importlib.util
+
+    from ddpg_numpy.study import sweep as sweep_module
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(sweep_module.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else find_spec(name, *a))
+    spec = tmp_path / "peer.toml"
+    spec.write_text(PEER_SPEC)
+    states = sweep_module.plan(load_spec(spec), tmp_path / "out")
+    assert [(s.state, s.detail) for s in states] == [
+        ("skipped", "torch is not installed (pip install -e \".[peer]\")")]

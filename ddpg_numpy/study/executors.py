@@ -113,17 +113,21 @@ def run_ray(jobs: list[Job], address: str | None, workers: int, report: Report) 
         raise ModuleNotFoundError(f"--ray needs the optional package ray: {RAY_INSTALL} "
                                   "(or run without --ray: local processes)") from None
     cwd = str(Path.cwd())
-    try:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:  # a local Ray: this machine's loopback only, no dashboard
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                     _node_ip_address="127.0.0.1")
-    except Exception as e:  # noqa: BLE001 - Ray raises a bare Exception when it cannot start
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise ConnectionError(f"could not start or reach {where}: {e} (on a busy machine a "
-                              "local Ray can take over its 30 s to start: try again, or run "
-                              "without --ray)") from None
+    for attempt in (1, 2):  # a local Ray on a busy machine can miss its 30 s start-up limit
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:  # a local Ray: this machine's loopback only, no dashboard
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                         _node_ip_address="127.0.0.1")
+            break
+        except Exception as e:  # noqa: BLE001 - Ray raises a bare Exception when it cannot start
+            ray.shutdown()
+            if address or attempt == 2:
+                where = f"the Ray cluster at {address}" if address else "a local Ray"
+                raise ConnectionError(f"could not start or reach {where}: {e} (on a busy "
+                                      "machine a local Ray can take over its 30 s to start: "
+                                      "try again, or run without --ray)") from None
 
     @ray.remote(num_cpus=1, max_retries=0)
     def run_cell(command: list[str], log: str) -> int:

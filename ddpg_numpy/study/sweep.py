@@ -33,7 +33,7 @@ from .spec import PEERS, Cell, Spec, SpecError, load_spec
 
 SPEC_COPY = "sweep.toml"
 PEER_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "peers" / "torch_peer.py"
-TORCH_INSTALL = 'pip install -e ".[torch]"'
+TORCH_INSTALL = 'pip install -e ".[peer]"'
 
 
 @dataclass(frozen=True)
