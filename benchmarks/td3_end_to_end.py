@@ -115,7 +115,8 @@ class RingBuffer:
 def batch_loader(update: Callable[[], None]) -> Callable[[tuple[np.ndarray, ...]], None]:
     """A function that makes ``update`` (from ``make_torch_td3_update``, which trains on the
     fixed batch it closes over) train on the given minibatch next: the batch's tensors are
-    swapped in its closure, so the update runs as benchmarks/README.md §7 timed it."""
+    swapped in its closure, so the update runs as the isolated update benchmark
+    (benchmarks/torch_td3_baseline.py) times it."""
     import torch
 
     cells = dict(zip(update.__code__.co_freevars, update.__closure__ or ()))

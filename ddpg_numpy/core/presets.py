@@ -63,7 +63,7 @@ DDPG_PRESETS: dict[str, dict[str, Any]] = {
 
 # TD3's changes to DDPG's preset (the rest: DDPG_PRESETS, the paper's switches). Pendulum-v1:
 # `python benchmarks/learning.py --algo td3 --seeds 0-9 --steps 20000 --solo-steps 0 --workers 2
-# --set policy_delay=D` (SkylakeX kernels; benchmarks/README.md §6). D=2 (paper): all reach -200
+# --set policy_delay=D` (OpenBLAS SkylakeX kernels, 10 seeds each). D=2 (paper): all reach -200
 # by 6k, but seed 6 falls back to -327; median at 20k -145.6. D=1: all by 4k, none falls back,
 # -148.4 (seeds 10-19: by 6k, none, -147.4). TD3 does not beat DDPG's preset here (-148.6).
 TD3_PRESET_CHANGES: dict[str, dict[str, Any]] = {"Pendulum-v1": {"policy_delay": 1}}
