@@ -9,6 +9,7 @@ cases written out here.
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_exercises import EXERCISES, grader
+
+from ddpg_numpy.teach.graded_kernel import KERNEL_NAME, install_kernel
 
 NOTEBOOK = "02_critic.ipynb"  # three exercises, and quick to run
 SOLUTION = nbformat.read(EXERCISES / "solutions" / NOTEBOOK, as_version=4)
@@ -41,13 +44,22 @@ def stub(exercise: str) -> str:
     return next(c.source for c in STUDENT.cells if grade_id(c) == exercise)
 
 
-def submission(answers: dict[str, str], checks: dict[str, str | None] | None = None):
-    """The student notebook with the given answer cells, and check cells edited (source) or
-    deleted (None)."""
+def submission(answers: dict[str, str | list[str]],
+               checks: dict[str, str | None] | None = None):
+    """The student notebook with the given answer cells (a list: the cell split in several, each
+    with the cell's metadata, as Jupyter's "split cell" leaves them), and check cells edited
+    (source) or deleted (None)."""
     nb = nbformat.from_dict(STUDENT)
-    for cell in nb.cells:
+    for index in range(len(nb.cells) - 1, -1, -1):
+        cell = nb.cells[index]
         if grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
+            parts = answers[grade_id(cell)]
+            parts = [parts] if isinstance(parts, str) else parts
+            cell.source = parts[-1]
+            for part in reversed(parts[:-1]):
+                head = copy.deepcopy(cell)
+                head.source, head["id"] = part, nbformat.v4.new_code_cell().id
+                nb.cells.insert(index, head)
     for check, source in (checks or {}).items():
         index = next(i for i, c in enumerate(nb.cells) if grade_id(c) == check)
         if source is None:
@@ -66,6 +78,23 @@ WARNS = answer("critic_loss_and_grad").replace(
     '    """\n', '    """\n    import warnings\n    warnings.warn("a warning from my answer")\n', 1)
 LOOPS = answer("critic_loss_and_grad").replace('    """\n', '    """\n    while True:\n'
                                                '        pass\n', 1)
+# An answer that looks for nbgrader's gradebook above its folder and gives every grade 100 points;
+# both graders' kernels refuse to open it (grade.py's guard, nbgrader's ddpg-numpy-graded kernel).
+ATTACKS_THE_GRADEBOOK = answer("bellman_target") + '''
+
+import os
+import sqlite3
+
+here = os.getcwd()
+for _ in range(4):
+    here = os.path.dirname(here)
+    if os.path.exists(os.path.join(here, "gradebook.db")):
+        try:
+            with sqlite3.connect(os.path.join(here, "gradebook.db")) as db:
+                db.execute("UPDATE grade SET manual_score = 100")
+        except (OSError, sqlite3.Error) as err:
+            print("refused:", err)
+'''
 # Each: (answers, checks, {exercise: honest?}); an exercise scores only if its answer is honest.
 SUBMISSIONS = {
     "honest": (HONEST, None, {"bellman_target": True, "critic_loss_and_grad": True,
@@ -89,6 +118,13 @@ SUBMISSIONS = {
                         {"check_critic_loss_and_grad": None},
                         {"bellman_target": True, "critic_loss_and_grad": False,
                          "critic_action_gradient": True}),
+    "attacks_the_gradebook": ({**HONEST, "bellman_target": ATTACKS_THE_GRADEBOOK}, None,
+                              {"bellman_target": True, "critic_loss_and_grad": True,
+                               "critic_action_gradient": True}),
+    "splits_a_cell": ({**HONEST, "critic_action_gradient": [
+        "import numpy as np  # the first half of a split cell", HONEST["critic_action_gradient"]]},
+        None, {"bellman_target": True, "critic_loss_and_grad": True,
+               "critic_action_gradient": True}),
     "loops_forever": ({**HONEST, "critic_loss_and_grad": LOOPS}, None,
                       {"bellman_target": True, "critic_loss_and_grad": False,
                        "critic_action_gradient": True}),
@@ -156,11 +192,14 @@ def test_nbgrader_gives_every_submission_the_same_points(graded_by_grade_py, tmp
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         f"c.Execute.timeout = {TIMEOUT}\n"
-        "c.OverwriteCells.add_missing_cells = True\n")
+        "c.OverwriteCells.add_missing_cells = True\n"
+        f"c.Execute.kernel_name = {KERNEL_NAME!r}\n")
+    kernels = install_kernel(tmp_path / "jupyter").parent.parent  # .../share/jupyter
 
     def nbgrader(*args: str) -> str:
         env = {**os.environ, "PATH": os.pathsep.join(  # nbgrader runs `alembic` from PATH
-            [str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+            [str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "JUPYTER_PATH": str(kernels)}
         done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
                               capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr[-3000:]
@@ -171,6 +210,14 @@ def test_nbgrader_gives_every_submission_the_same_points(graded_by_grade_py, tmp
         folder = course / "submitted" / student / "ps"
         folder.mkdir(parents=True)
         nbformat.write(submission(answers, checks), folder / NOTEBOOK)
+    # A split or copied cell carries its nbgrader metadata: without this step nbgrader 0.9.6 aborts
+    # the whole run (default settings) or fails that student (add_missing_cells).
+    prepared = subprocess.run([sys.executable, str(EXERCISES / "grade.py"),
+                               "--prepare-for-nbgrader",
+                               *map(str, sorted((course / "submitted").glob("*/ps/*.ipynb")))],
+                              capture_output=True, text=True, check=True).stdout
+    assert "splits_a_cell/ps/02_critic.ipynb: cell 10: a copy of critic_action_gradient, now a " \
+        "plain cell" in prepared
     log = nbgrader("autograde", "ps")
     assert "Cell output is" not in log  # the checkers display nothing
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -180,6 +227,8 @@ def test_nbgrader_gives_every_submission_the_same_points(graded_by_grade_py, tmp
                                  if g.name.startswith("check_")}
                        for student in SUBMISSIONS}
     assert by_nbgrader == graded_by_grade_py[0]
+    assert "refused: grading: sqlite3.connect on" in (
+        course / "autograded" / "attacks_the_gradebook" / "ps" / NOTEBOOK).read_text()
 
 
 # --- nbgrader's scoring rule ------------------------------------------------------------------
@@ -282,3 +331,25 @@ def test_grade_py_rejects_a_bad_timeout_with_one_line(value, capsys):
     err = capsys.readouterr().err
     assert info.value.code == 2 and "Traceback" not in err
     assert f"argument --timeout: {value!r} is not a whole number of seconds > 0" in err
+
+
+def test_a_submission_that_breaks_the_grader_does_not_stop_the_batch(tmp_path, monkeypatch,
+                                                                     capsys):
+    paths = [executed_solution(tmp_path, NOTEBOOK, student) for student in ("ada", "bob", "cy")]
+    real_grade = grader.grade
+
+    def grade_or_break(path, *args, **kwargs):
+        if path == paths[1]:
+            raise ValueError("partial credit 5.0 exceeds the cell's 2.0")  # as the old grader
+        return real_grade(path, *args, **kwargs)
+
+    monkeypatch.setattr(grader, "grade", grade_or_break)
+    out = tmp_path / "grades.csv"
+    code = grader.main([*map(str, paths), "--no-execute", "--csv", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 2
+    assert "bob/02_critic.ipynb: NOT GRADED — the grader failed on it (ValueError" in printed
+    total = sum(POINTS.values())
+    assert [r["student"] for r in read_csv(out) if r["exercise"] != "(not graded)"] == \
+        ["ada"] * 3 + ["cy"] * 3
+    assert f"  cy {'':21s} {total:g}/{total:g}" in printed
