@@ -236,3 +236,23 @@ def test_the_kernel_has_neither_the_repository_nor_the_submissions_on_its_import
     assert [p for p in entries if p == repo or p.startswith(repo + "/")
             and not p.startswith(sys.prefix)] == []  # only the environment's own folders
     assert f"{repo}/ddpg_numpy/__init__.py" in printed  # the installed (editable) package
+
+
+def test_every_solution_notebook_submitted_gets_full_points_and_no_flag(tmp_path):
+    """The guard's refusals and flags leave honest work alone, on all five notebooks (NumPy,
+    Gymnasium, Matplotlib figures, the putting-together cells)."""
+    paths = []
+    for solution in sorted((EXERCISES / "solutions").glob("*.ipynb")):
+        path = tmp_path / "ada" / solution.name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(solution.read_bytes())
+        paths.append(path)
+    done = subprocess.run([sys.executable, str(EXERCISES / "grade.py"), *map(str, paths),
+                           "--csv", str(tmp_path / "grades.csv")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r for r in rows if r["exercise"] == "flagged" or r["points"] != r["max_points"]] == []
+    assert sum(float(r["points"]) for r in rows) == 30
+    assert "  ada                      30/30\n" in done.stdout
