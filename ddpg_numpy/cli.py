@@ -155,7 +155,9 @@ def _load_agent_as(path: Path, algo: str | None, actor_only: bool = False):
     from .core.checkpoint import Checkpoint, load_npz
     from .core.config import config_from_dict
     from .core.td3 import agent_class, agent_from_state_dict, load_agent
+    from .lab.agent_files import check_agent_file
 
+    check_agent_file(path)  # a header no run writes (no seeds, obs_dim 0): one line, first
     state = load_npz(path) if actor_only else {}
     if "actor.theta" in state and "critic.theta" not in state:  # the critics as initialised
         config = config_from_dict(json.loads(str(state["config"])))

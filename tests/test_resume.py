@@ -187,3 +187,23 @@ def test_resuming_with_fewer_steps_than_the_run_has_is_one_clear_line(tmp_path, 
     err = capsys.readouterr().err
     assert "already at step 300" in err and "--steps above 300" in err and "Traceback" not in err
     assert main(["train", "--out", str(out), "--resume", "--steps", "400"]) == 0  # extends it
+
+
+# --- 4. folders written before resumes checked them (issue 22): still resumable --------------
+
+def test_a_folder_from_before_resume_checks_resumes_exactly(whole, tmp_path):
+    """config.json without "stacked", a checkpoint without its copy of the logs: what runs
+    started before this version left. The resume takes "stacked" from the checkpoint, cuts the
+    logs back as before, and ends byte for byte as the uninterrupted run."""
+    out = tmp_path / "cut"
+    train(ENV_ID, CFG, steps=350, seeds=SEEDS, out=out, progress=False)
+    config = json.loads((out / "config.json").read_text())
+    del config["stacked"]
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    with np.load(out / "checkpoint.npz") as data:
+        np.savez(out / "checkpoint.npz", **{k: data[k] for k in data.files
+                                            if k not in ("loop.progress_csv", "loop.timing_csv")})
+    with open(out / "progress.csv", "a") as f:
+        f.write("400,0,1,-1\n")  # a row past the checkpoint: cut
+    train(ENV_ID, CFG, steps=600, seeds=SEEDS, out=out, progress=False, resume=True)
+    assert_same_run(out, whole)

@@ -167,8 +167,8 @@ def _saved_run(run: Any) -> SavedRun:
             or [s for g in groups for s in g] != seeds):
         raise ValueError(f'"groups": {json.dumps(groups)[:60]} must split "seeds" {seeds} into '
                          "consecutive non-empty lists")
-    stacked = run.get("stacked")
-    if stacked is not None and (not isinstance(stacked, bool) or (not stacked and len(seeds) > 1)):
+    stacked = run.get("stacked")  # None: not recorded (older folders); null is not written
+    if "stacked" in run and (not isinstance(stacked, bool) or (not stacked and len(seeds) > 1)):
         raise ValueError(f'"stacked": {json.dumps(stacked)} must be true or false (false only '
                          "for one seed)")
     return SavedRun(env_id, list(seeds), steps, config_from_dict(config), groups, stacked, config)

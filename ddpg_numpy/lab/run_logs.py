@@ -127,9 +127,11 @@ def _read_text(path: Path) -> list[dict[str, str]]:
     text = path.read_text()
     rows = list(csv.DictReader(io.StringIO(text[:text.rfind("\n") + 1])))
     for number, row in enumerate(rows, start=2):
-        if None in row.values() or None in row:
-            raise ValueError(f"{path}, line {number}, has {len(row) - (None in row)} cells, not "
-                             f"the header's: restore the file as the run wrote it")
+        if None in row.values() or None in row:  # too few cells, or too many
+            cells = sum(v is not None for k, v in row.items() if k is not None)
+            raise ValueError(f"{path}, line {number}, has {cells + len(row.get(None, []))} "
+                             f"cells, not the header's {len(rows[0])}: restore the file as the "
+                             "run wrote it")
     return rows
 
 
