@@ -315,6 +315,8 @@ CASES = [
      r"config.json cannot be resumed: it holds null, not a run's settings"),
     ("--resume: config.json deleted", ["train", "--resume", "--out", "{no_config_json}"],
      r"holds a run but no config.json: its settings are lost.*Restore"),
+    ("a new start where config.json was deleted", ["train", "--out", "{no_config_json}"],
+     r"holds a run's results but no config.json: restore it", r"Use --resume"),
     ("--resume: an unknown entry", ["train", "--resume", "--out", "{extra_entry}"],
      r"cannot be resumed: unknown entry \['notes'\]"),
     ("--resume: steps as text", ["train", "--resume", "--out", "{steps_text}"],
@@ -552,6 +554,8 @@ def test_actions_that_are_not_finite_are_blamed_on_the_agent(monkeypatch, tmp_pa
     (dict(seeds=[1, 1]), ValueError, r"seeds lists seed \[1\] more than once"),
     (dict(seeds=range(2000)), ValueError, r"2000 seeds, more than the 1000"),
     (dict(steps=1.5), ValueError, r"steps=1.5"),
+    (dict(env_id=None), TypeError, r"environment id None is a NoneType"),
+    (dict(seeds={0, 1}), ValueError, r"seeds \{0, 1\} is a set: give a list of seeds"),
     (dict(workers=2.0), ValueError, r"workers=2.0"),
 ])
 def test_the_python_api_refuses_before_writing(kwargs, error, message, tmp_path):
@@ -562,6 +566,16 @@ def test_the_python_api_refuses_before_writing(kwargs, error, message, tmp_path)
     with pytest.raises(error, match=message):
         train(**arguments)
     assert not (tmp_path / "run").exists()
+
+
+def test_an_array_of_seeds_is_a_list_of_seeds(tmp_path):
+    from ddpg_numpy import DDPGConfig, train
+
+    result = train("Pendulum-v1", DDPGConfig(hidden=(8, 8), batch_size=8, eval_every=10,
+                                             eval_episodes=1), steps=10,
+                   seeds=np.array([2, 3]), out=tmp_path / "run", progress=False)
+    assert result.agent.seeds == [2, 3]
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["seeds"] == [2, 3]
 
 
 def test_numpy_numbers_are_fine_in_the_api_and_config_json(tmp_path):

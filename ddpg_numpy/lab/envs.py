@@ -65,7 +65,10 @@ def check_env_id(env_id: str) -> None:
 
     from ..core.config import PRESETS
 
-    if not isinstance(env_id, str) or not env_id.strip():
+    if not isinstance(env_id, str):
+        raise TypeError(f"environment id {env_id!r} is a {type(env_id).__name__}: name a "
+                        "gymnasium environment as text, e.g. 'Pendulum-v1'")
+    if not env_id.strip():
         raise ValueError(f"environment id {env_id!r}: name a gymnasium environment, e.g. "
                          "Pendulum-v1")
     if env_id in gym.registry or "-v" in env_id.rsplit("/", 1)[-1]:

@@ -129,7 +129,10 @@ def parse_seeds(text: str) -> list[int]:
 
 def check_seed_list(seeds: object, name: str) -> None:
     """Refuse anything but a list of 1 to MAX_SEEDS distinct whole numbers in [0, 2**32)."""
-    if not isinstance(seeds, (list, tuple)) or not seeds:
+    if not isinstance(seeds, (list, tuple)):
+        raise ValueError(f"{name} {str(seeds)[:40]} is a {type(seeds).__name__}: give a list of "
+                         f"seeds, e.g. [0, 1, 2]; {SEEDS_HELP}")
+    if not seeds:
         raise ValueError(f"{name} {str(seeds)[:40]}: list at least one seed; {SEEDS_HELP}")
     if len(seeds) > MAX_SEEDS:
         raise ValueError(f"{name}: {len(seeds)} seeds, more than the {MAX_SEEDS} one run trains")
@@ -167,8 +170,9 @@ def check_train_arguments(steps: int, seed: int, seeds: Sequence[int] | None,
         if not is_whole_number(seed) or not 0 <= seed < SEED_LIMIT:
             raise ValueError(f"seed={str(seed)[:40]}: {SEEDS_HELP} (e.g. seed=0).")
     else:
-        check_seed_list(list(seeds) if isinstance(seeds, (list, tuple, range)) else seeds,
-                        "seeds")
+        if hasattr(seeds, "tolist"):  # a NumPy array of seeds
+            seeds = seeds.tolist()
+        check_seed_list(list(seeds) if isinstance(seeds, (tuple, range)) else seeds, "seeds")
     if out is not None:
         check_can_write(out, "the run folder", "--out", folder=True)
 

@@ -77,6 +77,9 @@ def start_run_folder(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], 
     """Write config.json and the headers of progress.csv and timing.csv. A folder whose run
     stopped before its first checkpoint and evaluation is started again (nothing is lost); one
     with results is refused."""
+    if holds_results(out) and not (out / CONFIG_FILE).exists():  # the advice --resume takes
+        raise FileExistsError(f"{out} holds a run's results but no {CONFIG_FILE}: restore it "
+                              "to continue the run with --resume, or choose another --out folder.")
     if holds_results(out):
         raise FileExistsError(f"{out} already holds a run. Use --resume to continue it, or "
                               "choose another --out folder.")
