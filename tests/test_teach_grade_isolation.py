@@ -256,3 +256,30 @@ def test_every_solution_notebook_submitted_gets_full_points_and_no_flag(tmp_path
     assert [r for r in rows if r["exercise"] == "flagged" or r["points"] != r["max_points"]] == []
     assert sum(float(r["points"]) for r in rows) == 30
     assert "  ada                      30/30\n" in done.stdout
+
+
+def test_signed_lines_verify_only_with_their_key_and_unchanged():
+    from ddpg_numpy.teach import guard
+
+    line = guard.sign(b"k" * 64, {"kind": "pass", "exercise": "soft_update"})
+    assert guard.verify_line(b"k" * 64, line) == {"kind": "pass", "exercise": "soft_update"}
+    assert guard.verify_line(b"x" * 64, line) is None  # another kernel's key
+    assert guard.verify_line(b"k" * 64, line.replace("soft_update", "ou_step")) is None
+    with pytest.raises(RuntimeError, match="needs its key"):
+        guard.install()  # a student calling it in their notebook gets nothing
+
+
+def test_prepare_for_nbgrader_keeps_the_last_of_cells_sharing_a_grade_id(tmp_path):
+    path = tmp_path / "split" / NOTEBOOK
+    path.parent.mkdir()
+    nbformat.write(split_and_copied(), path)
+    changes = grader.prepare_for_nbgrader(path)
+    assert [c.split(": ", 1)[1] for c in changes] == [
+        "a copy of bellman_target, now a plain cell",
+        "a copy of critic_action_gradient, now a plain cell"]
+    nb = nbformat.read(path, as_version=4)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids))  # what nbgrader's autograde needs
+    assert next(c for c in nb.cells if grade_id(c) == "bellman_target").source == answer(
+        "bellman_target")  # the last copy, the one the student finished
+    assert grader.prepare_for_nbgrader(path) == []  # nothing left to do
