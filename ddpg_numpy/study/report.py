@@ -23,7 +23,7 @@ import numpy as np
 
 from ..lab.run_folder import progress_columns, replace_text
 from .intervals import DEFAULT_REPS, RliableMissing, summarize, window_mean
-from .spec import Spec, SpecError, load_spec
+from .spec import SPEC_COPY, Spec, SpecError, load_spec
 
 COLUMNS = ["task", "group", "n", "seeds", "mean", "mean_low", "mean_high", "iqm", "iqm_low",
            "iqm_high", "missing"]
@@ -132,8 +132,6 @@ def report_command(sweep: Path, spec_path: Path | None, out: Path | None,
     from ..lab.options import check_can_write
     from ..plots.style import save_figure
     from ..plots.sweep import plot_sweep
-    from .sweep import SPEC_COPY
-
     if not sweep.is_dir():
         raise FileNotFoundError(f"no sweep folder {sweep}: give the --out of a sweep")
     spec = load_spec(spec_path or sweep / SPEC_COPY, check_tasks=False)

@@ -42,6 +42,7 @@ TOP_KEYS = {"description", "steps", "report", "variants", "grid"}
 GRID_KEYS = {"tasks", "algorithms", "seeds", "variants", "steps"}
 REPORT_KEYS = {"window"}
 NAME = re.compile(r"^[A-Za-z0-9_.]+$")  # a variant name is part of a folder name
+SPEC_COPY = "sweep.toml"  # the copy of its spec a sweep keeps in its folder, for sweep-report
 
 
 class SpecError(ValueError):

@@ -29,9 +29,8 @@ from ..lab.run_folder import (
 )
 from ..lab.run_lock import RunFolderLocked, wait_until_free
 from .executors import Job, run_local, run_ray
-from .spec import PEERS, Cell, Spec, SpecError, load_spec
+from .spec import PEERS, SPEC_COPY, Cell, Spec, SpecError, load_spec
 
-SPEC_COPY = "sweep.toml"
 PEER_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "peers" / "torch_peer.py"
 TORCH_INSTALL = 'pip install -e ".[peer]"'
 
