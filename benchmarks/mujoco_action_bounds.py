@@ -52,12 +52,11 @@ SATURATED = 0.99  # |a| within 0.01 of the bound
 
 
 def replay_states(run: Path, n: int, seed: int = 0) -> np.ndarray:
-    """(n, obs_dim) observations drawn without replacement from the filled part of the replay
-    buffer in the run's checkpoint.npz."""
+    """(n, obs_dim) observations drawn without replacement from the replay buffer in the run's
+    checkpoint.npz (which stores the filled rows only)."""
     with np.load(run / "checkpoint.npz", allow_pickle=False) as data:
-        size = int(data["replay.position"])  # < capacity: nothing overwritten yet
-        obs = data["replay.obs"][:size]
-    return obs[np.random.default_rng(seed).choice(size, n, replace=False)]
+        obs = data["replay.obs"]
+    return obs[np.random.default_rng(seed).choice(len(obs), n, replace=False)]
 
 
 def snapshot_row(agent: DDPG, s0: np.ndarray, states: np.ndarray) -> dict[str, float]:
