@@ -127,7 +127,7 @@ def command(cell: Cell, out: Path, resume: bool) -> list[str]:
     if cell.is_peer:
         return ([sys.executable, str(PEER_SCRIPT), "--env", cell.task, "--algo",
                  PEERS[cell.algorithm], "--seed", str(cell.seed), "--steps", str(cell.steps),
-                 "--out", folder] + (["--resume"] if resume else []))
+                 "--out", folder, "--no-progress"] + (["--resume"] if resume else []))
     train = [sys.executable, "-m", "ddpg_numpy", "train"]
     if resume:
         return train + ["--out", folder, "--resume", "--steps", str(cell.steps), "--no-progress"]
