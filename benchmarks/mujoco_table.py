@@ -6,7 +6,8 @@ small shipped files, and the report over seeds written from them.
 
 reads every run folder ``<runs>/<env>/<algo>/seed<k>/`` (made by ``python -m ddpg_numpy train
 --env <env> --algo <algo> --seed <k> --steps 200000 --out ...``) and ``<peer-runs>/<env>/td3/
-seed<k>/`` (the PyTorch peer's, same progress.csv and timing.csv columns) and *adds* the
+seed<k>/`` (the PyTorch peer's, same progress.csv and timing.csv columns; also taken from
+``<runs>/<env>/td3-pytorch-peer/seed<k>/``, the sweep spec's layout) and *adds* the
 finished ones to ``<out>``, next to the runs already shipped there (a shipped run has no run
 folder any more; it is kept as it is). A run is finished when its last evaluation reached the
 steps its config.json asked for. Runs still training are left out, unless
@@ -63,6 +64,7 @@ from ddpg_numpy.plots.mujoco import (  # noqa: E402
 )
 from ddpg_numpy.plots.overestimation import discounted_horizon, discounted_return  # noqa: E402
 
+PEER_ALGO_SUFFIX = "-pytorch-peer"  # td3-pytorch-peer: the peer's algorithm name in a sweep spec
 KEPT_FILES = ("config.json", "progress.csv", "timing.csv", "blas.json")
 ACTOR_FILE = "actor.npz"
 START_VALUES_FILE = "start_values.csv"
@@ -122,12 +124,30 @@ def is_finished(run: Path, ours: bool = True) -> bool:
             and not (run / UNFINISHED_FILE).exists())
 
 
+def is_peer(run: Path) -> bool:
+    """A peer run laid out as a sweep cell (benchmarks/specs/mujoco.toml):
+    ``<runs>/<env>/td3-pytorch-peer/seed<k>``."""
+    return run.parent.name.endswith(PEER_ALGO_SUFFIX)
+
+
 def run_folders(runs: Path, finished_only: bool = True, ours: bool = True) -> list[Path]:
     """Every ``<env>/<algo>/seed<k>`` folder with at least one evaluation logged (with
-    ``finished_only``, the default: finished runs only; ``ours``: see ``is_finished``)."""
+    ``finished_only``, the default: finished runs only): ours (``ours``), or the peer's."""
     return [p.parent for p in sorted(runs.glob("*/*/seed*/progress.csv"))
-            if complete_lines(p).count("\n") >= 2
+            if complete_lines(p).count("\n") >= 2 and is_peer(p.parent) != ours
             and (not finished_only or is_finished(p.parent, ours))]
+
+
+def peer_targets(runs: Path, peer_runs: Path, out: Path, finished_only: bool
+                 ) -> list[tuple[Path, Path]]:
+    """(run, folder in ``out``) of the peer's runs: ``<peer_runs>/<env>/td3/seed<k>`` and
+    ``<runs>/<env>/td3-pytorch-peer/seed<k>``, both to ``<out>/pytorch_peer/<env>/td3/seed<k>``."""
+    found = [p.parent for p in sorted(peer_runs.glob("*/*/seed*/progress.csv"))]
+    found += [p.parent for p in sorted(runs.glob(f"*/*{PEER_ALGO_SUFFIX}/seed*/progress.csv"))]
+    return [(run, out / PEER_FOLDER / run.parent.parent.name /
+             run.parent.name.removesuffix(PEER_ALGO_SUFFIX) / run.name) for run in found
+            if complete_lines(run / "progress.csv").count("\n") >= 2
+            and (not finished_only or is_finished(run, ours=False))]
 
 
 def actor_only(agent: DDPG, env_step: int) -> dict[str, np.ndarray]:
@@ -187,14 +207,13 @@ def copy_run(run: Path, target: Path, finished: bool) -> bool:
     return True
 
 
-def collect(runs: Path, out: Path, episodes: int, include_unfinished: bool,
-            start_rows: bool = True) -> list[dict]:
-    """Copy each run's logs (ours, ``start_rows``: also seed 0's actor file and the start values;
-    the peer's: logs only); returns the start-value rows of the runs copied."""
+def collect(runs: Path, out: Path, episodes: int, include_unfinished: bool) -> list[dict]:
+    """Copy each of our runs' logs, seed 0's actor file, and measure the start values; returns
+    the start-value rows of the runs copied."""
     rows = []
-    for run in run_folders(runs, not include_unfinished, ours=start_rows):
+    for run in run_folders(runs, not include_unfinished):
         target = out / run.relative_to(runs)
-        if not copy_run(run, target, is_finished(run, ours=start_rows)) or not start_rows:
+        if not copy_run(run, target, is_finished(run)):
             continue
         found = latest_agent(run)
         if found is None:
@@ -285,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if not runs and not (args.out / PAPER_CURVES_FILE).exists():
         return fail(f"no finished run folder in {args.runs} (expected <env>/<algo>/seed<k>/"
                     f"progress.csv) and nothing shipped in {args.out}; pass --runs DIR.")
-    for run in runs + run_folders(args.peer_runs, not args.include_unfinished, ours=False):
+    peers = [run for run, _ in peer_targets(args.runs, args.peer_runs, args.out,
+                                            not args.include_unfinished)]
+    for run in runs + peers:
         if len(read_json(run / "config.json").get("seeds", [0])) != 1:
             return fail(f"{run} holds several seeds; the table needs one per folder (train "
                         "--seed K --out <env>/<algo>/seedK).")
@@ -301,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         for folder in remove_stale_unfinished(args.out):
             print(f"removed the unfinished copy {folder}")
     new = collect(args.runs, args.out, args.start_episodes, args.include_unfinished)
-    collect(args.peer_runs, args.out / PEER_FOLDER, 0, args.include_unfinished, start_rows=False)
+    for run, target in peer_targets(args.runs, args.peer_runs, args.out,
+                                    not args.include_unfinished):
+        copy_run(run, target, is_finished(run, ours=False))
     write_csv(args.out / START_VALUES_FILE,
               merge_start_values(args.out / START_VALUES_FILE, new, args.out))
     print(mujoco_report.write_report(args.out, args.reps))

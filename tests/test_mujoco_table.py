@@ -81,6 +81,8 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
         peer = tmp_path / "peer" / "Hopper-v5" / "td3" / f"seed{seed}"
         write_run(peer, "Hopper-v5", "td3", seed + 5)
         (peer / M.CHECKPOINT_FILE).write_bytes(b"")  # the peer keeps it and writes no agent.npz
+    # A peer run laid out as a sweep cell (benchmarks/specs/mujoco.toml) goes to the same place.
+    write_run(runs / "Hopper-v5" / "td3-pytorch-peer" / "seed2", "Hopper-v5", "td3", 7)
     assert run_main(runs, out, paper_folder) == 0
     copied = (out / "Hopper-v5/td3/seed0/progress.csv").read_text()
     assert copied == (runs / "Hopper-v5/td3/seed0/progress.csv").read_text().rsplit("\n", 1)[0] \
@@ -89,6 +91,8 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
     assert not list(out.rglob("*.npz"))  # no agent files in these runs: none written
     assert not (out / "Walker2d-v5/td3/seed2").exists()  # still training: left out
     assert (out / "pytorch_peer/Hopper-v5/td3/seed1/progress.csv").is_file()
+    assert (out / "pytorch_peer/Hopper-v5/td3/seed2/progress.csv").is_file()
+    assert not (out / "Hopper-v5/td3-pytorch-peer").exists()
 
     curves = (out / M.PAPER_CURVES_FILE).read_text().splitlines()
     assert curves[0].startswith("# The TD3 paper's learning curves") and \
@@ -116,13 +120,13 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
     # The paper's seed k: 20 i + 50 k at evaluation i; i = 20 ... 40 over 100k-200k.
     assert paper["n"] == "10" and float(paper["mean"]) == 20 * 30 + 225
     diff = rows["Hopper", "ours TD3 − peer TD3", "100k–200k"]
-    peer_mean = 3750 + 100 * 5.5
+    peer_mean = 3750 + 100 * 6  # its seeds wrote 100 k with k = 5, 6, 7
     assert float(diff["mean"]) == pytest.approx(3850 - peer_mean)
     assert float(diff["mean_low"]) < 3850 - peer_mean < float(diff["mean_high"])
     assert ("Hopper", "ours DDPG − peer TD3", "100k–200k") not in rows
     table = capsys.readouterr().out
     assert "| Hopper | ours TD3 | 100k–200k | 3 | 0 | 3,850 [" in table
-    assert "| Hopper | peer TD3 | 100k–200k | 2 | 0 |" in table
+    assert "| Hopper | peer TD3 | 100k–200k | 3 | 0 |" in table
     assert (out / "results.md").read_text() in table
 
 
