@@ -24,7 +24,8 @@ from ddpg_numpy.lab.run_folder import read_config_json, read_timing  # noqa: E40
 
 # (experiment, its spec in benchmarks/specs/, the folder its runs are shipped in)
 EXPERIMENTS = [
-    ("MuJoCo table: DDPG and TD3 on 3 tasks, 200k steps", "mujoco.toml", "checkpoints/mujoco"),
+    ("MuJoCo: DDPG, TD3 (and the peer's TD3) on 3 tasks, 200k steps", "mujoco.toml",
+     "checkpoints/mujoco"),
     ("fast defaults on 5 tasks", "fast_defaults.toml", "checkpoints/fast_defaults"),
     ("notebook 08's TD3 ablation on Pendulum-v1", "td3_ablation.toml", "checkpoints/td3"),
     ("Pendulum-v1 preset, 5 seeds in lock-step (checkpoints/pendulum)", "—",

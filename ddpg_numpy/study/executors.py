@@ -107,7 +107,7 @@ def run_ray(jobs: list[Job], address: str | None, workers: int, report: Report) 
     """Run ``jobs`` as Ray tasks, 1 CPU each; returns each job's exit code by name."""
     for key, value in RAY_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
-    if address:  # `ray start` (2.5x on) requires the token in ~/.ray/auth_token or RAY_AUTH_TOKEN
+    if address:  # `ray start` (Ray 2.60) requires its token: ~/.ray/auth_token or RAY_AUTH_TOKEN
         os.environ.setdefault("RAY_AUTH_MODE", "token")
     try:
         import ray
