@@ -115,7 +115,7 @@ def test_the_site_offers_the_solutions_only_when_the_instructor_asks():
 
 def test_a_built_site_holds_no_solution(site):
     assert list(site.rglob("solutions/*.ipynb")) == [] or os.environ.get("BOOK_SOLUTIONS")
-    guide = (site / "notebooks" / "exercises" / "README.html").read_text(encoding="utf-8")
+    guide = (site / "notebooks" / "exercises" / "index.html").read_text(encoding="utf-8")
     assert "student/01_backprop.ipynb" in guide and (
         "solutions/01_backprop.ipynb" not in guide or os.environ.get("BOOK_SOLUTIONS"))
 
