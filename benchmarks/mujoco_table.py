@@ -29,6 +29,10 @@ unfinished one. Into ``<out>`` go:
 * ``td3_paper_curves.csv`` and ``td3_paper_curves_2018-02.csv``: the TD3 paper's two published
   10-seed sets (``--paper-curves DIR``, ``--paper-curves-2018-02 DIR``; kept as they are when
   not given; ``mujoco_report.PAPER_SETS`` says which is which);
+With ``--book`` it then redraws ``figures/mujoco_learning_curves.png`` from ``<out>`` and
+re-executes ``notebooks/09_beyond_pendulum.ipynb`` in place (the thread variables unset, as a
+reader runs it): the one command to run when more runs have finished.
+
 * ``results.md``, ``results.csv``, ``results_seeds.csv``: the report (benchmarks/mujoco_report.py),
   rewritten from ``<out>`` alone, so ``python benchmarks/mujoco_report.py --out <out>`` gives the
   same files without the runs.
@@ -42,6 +46,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -65,6 +70,8 @@ from ddpg_numpy.plots.mujoco import (  # noqa: E402
 from ddpg_numpy.plots.overestimation import discounted_horizon, discounted_return  # noqa: E402
 
 PEER_ALGO_SUFFIX = "-pytorch-peer"  # td3-pytorch-peer: the peer's algorithm name in a sweep spec
+FIGURE_FILE = "mujoco_learning_curves.png"
+NOTEBOOK = "09_beyond_pendulum.ipynb"
 KEPT_FILES = ("config.json", "progress.csv", "timing.csv", "blas.json")
 ACTOR_FILE = "actor.npz"
 START_VALUES_FILE = "start_values.csv"
@@ -275,6 +282,18 @@ def paper_rows(folder: Path) -> list[dict]:
     return rows
 
 
+def refresh_book(out: Path) -> None:
+    """Redraw figures/mujoco_learning_curves.png from ``out`` and re-execute notebook 09."""
+    from ddpg_numpy.plots import plot_mujoco_folder, save_figure
+
+    print(f"wrote {save_figure(plot_mujoco_folder(out), ROOT / 'figures' / FIGURE_FILE)}")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                    "--execute", "--inplace", NOTEBOOK], cwd=ROOT / "notebooks", env=env,
+                   check=True)
+
+
 def fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -297,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also copy runs still training, marked UNFINISHED")
     parser.add_argument("--reps", type=int, default=mujoco_report.REPS,
                         help=f"bootstrap resamples per interval (default {mujoco_report.REPS})")
+    parser.add_argument("--book", action="store_true",
+                        help="then redraw the figure and re-execute notebook 09")
     parser.add_argument("--finished-only", action="store_true",
                         help="(the default; kept so older commands still run)")
     args = parser.parse_args(argv)
@@ -330,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     print(mujoco_report.write_report(args.out, args.reps))
     total = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     print(f"\nwrote {args.out} ({total / 1e6:.2f} MB)")
+    if args.book:
+        refresh_book(args.out)
     return 0
 
 
