@@ -150,3 +150,20 @@ def test_ctrl_c_stops_every_worker_and_the_run_resumes_exactly(tmp_path):
                     "--resume", "--no-progress"], check=True, env=env, capture_output=True)
     assert (tmp_path / "cut" / "progress.csv").read_text() == \
         (tmp_path / "whole" / "progress.csv").read_text()
+
+
+def test_a_workers_run_whose_config_json_was_edited_is_refused(tmp_path, capsys):
+    """A tau edited in the top config.json of a --workers run: the groups' config.json and
+    checkpoints still hold the run's, so the resume refuses in one line and writes nothing."""
+    from ddpg_numpy.cli import main
+
+    out = tmp_path / "run"
+    train("Pendulum-v1", TINY, steps=200, seeds=SEEDS, out=out, workers=2, progress=False)
+    config = json.loads((out / "config.json").read_text())
+    config["config"]["tau"] = 0.5
+    (out / "config.json").write_text(json.dumps(config))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["train", "--resume", "--out", str(out), "--steps", "400", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "disagree on ['tau']" in err and "[0.005]" in err and len(err.splitlines()) == 1, err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

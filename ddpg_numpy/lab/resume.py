@@ -122,8 +122,16 @@ def check_resume_groups(out: Path, env_id: str, cfg: DDPGConfig, seeds: list[int
                          "line does this for you).")
     for group in groups:
         folder = group_folder(out, group)
-        if has_checkpoint(folder):
-            check_resume(folder, env_id, cfg, group, True, steps, in_workers=True)
+        if not has_checkpoint(folder):
+            continue  # started again from step 0 (parallel.py)
+        written = read_saved_run(folder)
+        mine, top = (written.raw_config or {}) if written else {}, run.raw_config or {}
+        if written is not None and mine != top:
+            names = sorted(k for k in set(mine) | set(top) if mine.get(k) != top.get(k))[:4]
+            raise ValueError(f"{out / CONFIG_FILE} and {folder / CONFIG_FILE} disagree on "
+                             f"{names} (the group's, which its checkpoint was trained with: "
+                             f"{[mine.get(k, '(missing)') for k in names]}). {RESTORE}")
+        check_resume(folder, env_id, cfg, group, True, steps, in_workers=True)
 
 
 def record_target(out: Path, steps: int) -> None:
