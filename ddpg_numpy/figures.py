@@ -277,8 +277,7 @@ def _steps_to(progress: dict[str, np.ndarray], level: float) -> float:
 
 
 def mujoco_learning_curves(inp: Inputs, out: Path) -> list[Path]:
-    """Our DDPG and TD3 and a PyTorch peer's TD3 on HalfCheetah, Hopper, Walker2d (mean, 95 %
-    bootstrap band) beside the TD3 paper's two published 10-seed sets (mean ± half a std)."""
+    """Ours and a PyTorch peer's curves (mean, 95 % band) beside the TD3 paper's two sets."""
     fig = P.plot_mujoco_folder(inp.mujoco)  # None without checkpoints/mujoco
     return [] if fig is None else [_save(fig, out / "mujoco_learning_curves.png")]
 
