@@ -211,7 +211,32 @@ def markdown(seeds: list[dict], summary: list[dict]) -> str:
                 rate = [float(r["steps_per_second"]) for r in rows if r["kernel"] == kernel]
                 lines.append(f"| {task} | {group} | {kernel} | {len(rate)} | "
                              f"{np.median(rate):.0f} | {min(rate):.0f}–{max(rate):.0f} |")
+    ratios = speed_ratios(seeds)
+    if ratios:
+        lines += ["", "Ours TD3 against the peer's TD3, runs of the same kernel only: the ratio of "
+                  "their median steps per second (above 1: ours is faster).", "",
+                  "| task | kernel | runs (ours, peer) | ours / peer |", "|---|---|---|---|"]
+        lines += [f"| {t} | {k} | {n} | {r:.2f} |" for t, k, n, r in ratios]
     return "\n".join(lines) + "\n"
+
+
+def speed_ratios(seeds: list[dict]) -> list[tuple[str, str, str, float]]:
+    """(task, kernel, 'n_ours, n_peer', median ours / median peer) where ours TD3 and the peer's
+    TD3 both have complete runs under one kernel."""
+    out = []
+    for task in TASKS:
+        rates: dict[tuple[str, str], list[float]] = {}
+        for group in ("ours TD3", "peer TD3"):
+            for r in _complete(seeds, task, group):
+                if r["steps_per_second"]:
+                    rates.setdefault((group, r["kernel"]), []).append(
+                        float(r["steps_per_second"]))
+        for kernel in sorted({k for _, k in rates}):
+            ours, peer = rates.get(("ours TD3", kernel)), rates.get(("peer TD3", kernel))
+            if ours and peer:
+                out.append((task, kernel, f"{len(ours)}, {len(peer)}",
+                            float(np.median(ours) / np.median(peer))))
+    return out
 
 
 def _csv_text(rows: list[dict]) -> str:

@@ -128,6 +128,8 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
     assert "| Hopper | ours TD3 | 100k–200k | 3 | 0 | 3,850 [" in table
     assert "| Hopper | peer TD3 | 100k–200k | 3 | 0 |" in table
     assert (out / "results.md").read_text() in table
+    # Both sides ran at 100 steps per training second, under the same (recorded) kernel.
+    assert "| Hopper | SkylakeX | 3, 3 | 1.00 |" in table
 
 
 def test_shipped_runs_stay_and_unfinished_ones_come_only_marked(tmp_path, paper_folder):
