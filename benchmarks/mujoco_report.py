@@ -118,6 +118,10 @@ def summary_rows(rows: list[dict], reps: int = REPS) -> list[dict]:
             unfinished = sum((r["task"], r["group"]) == (task, group) and not r["complete"]
                              for r in rows)
             if not complete:
+                out += [{"task": task, "kind": "group", "group": group, "window": window,
+                         "n": 0, "unfinished": unfinished, "mean": "", "mean_low": "",
+                         "mean_high": "", "iqm": "", "iqm_low": "", "iqm_high": "",
+                         "mean_at_200k": ""} for window in WINDOWS if unfinished]
                 continue
             for window in WINDOWS:
                 scores = np.array([float(r[window]) for r in complete])
@@ -155,6 +159,10 @@ def _ci(row: dict, key: str) -> str:
            f"{float(row[f'{key}_high']):,.0f}]"
 
 
+def _num(text: str) -> str:
+    return f"{float(text):,.0f}" if text else "—"
+
+
 def _kernels(rows: list[dict]) -> str:
     """'SkylakeX: 0–2; Haswell: 3, 4' (seed numbers per kernel), '' for the paper."""
     by: dict[str, list[int]] = {}
@@ -186,7 +194,7 @@ def markdown(seeds: list[dict], summary: list[dict]) -> str:
         kernels = _kernels(_complete(seeds, r["task"], r["group"]))
         lines.append(f"| {r['task']} | {r['group']} | {r['window']} | {r['n']} | "
                      f"{r['unfinished']} | {_ci(r, 'mean')} | {_ci(r, 'iqm')} | "
-                     f"{float(r['mean_at_200k']):,.0f} | {kernels} |")
+                     f"{_num(r['mean_at_200k'])} | {kernels} |")
     differences = [r for r in summary if r["kind"] == "difference"]
     lines += ["", "## Differences of means", "",
               "mean(a) − mean(b) with a 95 % percentile-bootstrap interval, seeds resampled "

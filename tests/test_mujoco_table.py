@@ -148,6 +148,11 @@ def test_shipped_runs_stay_and_unfinished_ones_come_only_marked(tmp_path, paper_
             for r in M.csv.DictReader(open(out / "results.csv"))}
     assert rows["Hopper", "ours TD3", "100k–200k"]["n"] == "2"
     assert rows["Hopper", "ours TD3", "100k–200k"]["unfinished"] == "1"
+    peer = tmp_path / "peer" / "Walker2d-v5" / "td3" / "seed0"  # a group with no complete run
+    write_run(peer, "Walker2d-v5", "td3", 0, last_step=20_000)
+    assert run_main(runs, out, paper_folder, "--include-unfinished") == 0
+    assert "| Walker2d | peer TD3 | 100k–200k | 0 | 1 | — | — | — |" in (
+        out / "results.md").read_text()
     # A complete shipped run is never replaced by an unfinished one of the same seed.
     write_run(tmp_path / "again/Hopper-v5/td3/seed0", "Hopper-v5", "td3", 0, last_step=10_000)
     assert run_main(tmp_path / "again", out, paper_folder, "--include-unfinished") == 0
