@@ -49,6 +49,19 @@ def seed_curves(progress: Mapping[str, np.ndarray],
     return steps, values, seeds
 
 
+def bootstrap_band(values: np.ndarray, reps: int = 2000, seed: int = 0,
+                   centre=np.nanmean) -> tuple[np.ndarray, np.ndarray]:
+    """(T,), (T,): the percentile-bootstrap 95 % interval of the centre over seeds at each step.
+
+    values: (S, T). Whole curves are resampled (the same seeds at every step), from a seeded
+    generator, so a figure is the same every time. centre: np.nanmean or np.nanmedian."""
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(values), size=(reps, len(values)))
+    boot = centre(values[pick], axis=1)  # (reps, T)
+    low, high = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    return low, high
+
+
 def _center_and_band(values: np.ndarray, center: str, band: str | None
                      ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """values (S, T) -> centre (T,) and band edges (T,), ignoring NaN."""
@@ -65,11 +78,8 @@ def _center_and_band(values: np.ndarray, center: str, band: str | None
                 lo, hi = np.nanpercentile(values, [25, 75], axis=0)
             elif band == "range":
                 lo, hi = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-            elif band == "ci95":  # bootstrap over seeds, fixed generator: same band every time
-                rng = np.random.default_rng(0)
-                pick = rng.integers(0, values.shape[0], size=(2000, values.shape[0]))
-                boot = centre_of[center](values[pick], axis=1)  # (2000, T)
-                lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+            elif band == "ci95":
+                lo, hi = bootstrap_band(values, centre=centre_of[center])
             else:
                 raise ValueError(f"band={band!r}: use 'iqr', 'ci95' (bootstrap 95 % confidence "
                                  "interval of the centre), 'range' or None.")
@@ -205,5 +215,5 @@ def plot_runs(run_dirs: Sequence[str | Path], *, labels: Sequence[str] | None = 
 
 
 
-__all__ = ["BAND_NAMES", "load_progress", "seed_curves", "plot_learning_curve", "steps_axis",
-           "plot_runs"]
+__all__ = ["BAND_NAMES", "bootstrap_band", "load_progress", "seed_curves", "plot_learning_curve",
+           "steps_axis", "plot_runs"]

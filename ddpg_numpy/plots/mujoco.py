@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..lab.run_folder import progress_columns
-from .curves import steps_axis
+from .curves import bootstrap_band, steps_axis
 from .style import OKABE_ITO, REFERENCE_COLOR, figure_and_axes, styled
 
 PAPER_CURVES_FILE = "td3_paper_curves.csv"  # the camera-ready set (June 2018)
@@ -151,18 +151,6 @@ def load_groups(folder: str | Path, unfinished: bool = False
     return {g: groups[g] for g in sorted(groups, key=lambda g: (order + [g]).index(g))}
 
 
-def bootstrap_band(values: np.ndarray, reps: int = BAND_REPS,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(T,), (T,): the percentile-bootstrap 95 % interval of the mean over seeds at each step.
-
-    values: (S, T), S >= 2, no NaN. The same resampled seeds at every step (whole curves are
-    resampled), from a seeded generator, so a figure is the same every time."""
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(reps, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5], axis=0)
-    return low, high
-
-
 def _complete(curves: SeedCurves, max_step: int) -> tuple[np.ndarray, np.ndarray]:
     """Steps up to ``max_step`` that every seed logged, and the (S, T') values there."""
     keep = (curves.steps <= max_step) & ~np.isnan(curves.values).any(axis=0)
@@ -202,7 +190,7 @@ def plot_mujoco_curves(groups: Mapping[str, Mapping[str, SeedCurves]], *,
             for row in curves.values[:, keep]:
                 ax.plot(curves.steps[keep], row, color=color, lw=0.6, alpha=0.3)
             if n >= 2:
-                low, high = bootstrap_band(values)
+                low, high = bootstrap_band(values, reps=BAND_REPS)
                 ax.fill_between(steps, low, high, color=color, alpha=0.25, lw=0)
             ax.plot(steps, mid, color=color, lw=2.0,
                     label=f"{name} (v5 tasks): mean, 95 % bootstrap band (thin: each seed)")
