@@ -121,11 +121,20 @@ def test_the_workers_stop_when_their_parent_is_killed_and_the_run_resumes(
     locks = [out / "workers" / group / "run.lock" for group in ("seeds_0_1", "seeds_2")]
     group_log = out / "workers" / "seeds_0_1" / "progress.csv"
     rows = 1 + 2 * int(np.random.default_rng(int(how)).integers(2, 6))  # 2 to 5 evaluations
+    # Each worker's pid is read as soon as its lock appears: on a busy machine the one-seed group
+    # can finish (and remove its lock) before the watched group has logged its rows.
+    pids: dict[Path, int] = {}
     deadline = time.time() + 120
-    while time.time() < deadline and (not all(p.exists() for p in locks) or not group_log.exists()
+    while time.time() < deadline and (len(pids) < len(locks) or not group_log.exists()
                                       or len(group_log.read_text().splitlines()) < rows):
+        for lock in set(locks) - set(pids):
+            try:
+                pids[lock] = int(json.loads(lock.read_text())["pid"])
+            except (FileNotFoundError, ValueError, KeyError):
+                pass  # not written yet (or mid-write)
         time.sleep(0.02)
-    workers = [int(json.loads(p.read_text())["pid"]) for p in locks]
+    assert len(pids) == len(locks), "both worker groups should have started"
+    workers = list(pids.values())
     parent.send_signal(how)
     parent.wait()
     assert parent.returncode == -how
