@@ -25,6 +25,7 @@ from ..core.config import DDPGConfig
 from ..core.replay import ReplayBuffer
 from ..core.td3 import agent_class
 from ..fast import update_for
+from .blas_record import record_blas
 from .envs import evaluate, make_env
 from .episode_replay import (
     EnvsAtCheckpoint,
@@ -175,6 +176,8 @@ def _set_up(env_id: str, cfg: DDPGConfig, steps: int, seeds: list[int], stacked:
         if out is not None:
             start_run_folder(out, cfg, env_id, seeds, steps, stacked=stacked)
         obs = start_first_episodes(envs, seeds)  # L6
+    if out is not None:  # the BLAS kernel beside the logs (a worker group's: its parent says)
+        record_blas(out, loop.step if resume else None, quiet=in_workers)
     update = update_for(agent)  # L12–L15: the float32 fast path, or the plain DDPG.update
     next_checkpoint = (loop.step // cfg.checkpoint_every + 1) * cfg.checkpoint_every
     bar = _progress_bar(steps, loop.step, env_id, progress, cfg.warmup_steps)

@@ -18,7 +18,7 @@ Run folder: each group is a complete run of its own in ``out/workers/seeds_<a>_<
 own checkpoint, so an interrupted run resumes group by group. When the groups finish, their
 ``progress.csv``, ``timing.csv`` (the slowest group's seconds), ``agent.npz`` and snapshots are
 merged into ``out/`` as the one-process run would have written them; until then ``out/`` holds
-only ``config.json`` and the headers, and the groups' folders show the progress.
+only ``config.json``, ``blas.json`` and the headers, and the groups' folders show the progress.
 
 One writer per folder: the parent holds ``out/run.lock``, each worker its group's. The workers'
 lifecycle (they never outlive the parent, and SIGINT or SIGTERM to the parent stops them all) is
@@ -39,12 +39,14 @@ import numpy as np
 from ..core.agent import DDPG
 from ..core.config import DDPGConfig
 from ..core.td3 import agent_from_state_dict, load_agent
+from .blas_record import record_blas
 from .kill_points import kill_point
 from .loop import TrainResult, train_in_process
 from .resume import check_resume_groups, record_target
 from .run_folder import (
     WORKERS_FOLDER,
     agent_path,
+    checkpoint_step,
     group_folder,
     has_checkpoint,
     merge_group_logs,
@@ -125,6 +127,11 @@ def _prepare_groups(out: Path, cfg: DDPGConfig, env_id: str, seeds: list[int], s
         job["resume"] = resume and has_checkpoint(folder)
         if resume and not job["resume"]:
             shutil.rmtree(folder, ignore_errors=True)
+    # The top folder's blas.json, shipped with the merged logs (a resume's kernel takes over at
+    # the earliest step a group continues from: 0 for a group started again).
+    resumed = resume and any(job["resume"] for job in jobs)
+    record_blas(out, min(checkpoint_step(job["out"]) if job["resume"] else 0 for job in jobs)
+                if resumed else None)
 
 
 def _train_group(job: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:

@@ -4,6 +4,7 @@
     progress.csv                 one row per evaluation and seed (PROGRESS_FIELDS; run_logs.py)
     timing.csv                   wall-clock seconds per evaluation (TIMING_FIELDS), kept apart so
                                  progress.csv is bit-for-bit reproducible (run_logs.py)
+    blas.json                    the BLAS kernel the run was trained under (blas_record.py)
     checkpoint.npz               everything needed to resume (agent, replay buffer, loop state)
     agent.npz                    the trained agent alone, written at the end
     snapshots/agent_<step>.npz   actor and critic during training (snapshot_every/_steps)
