@@ -15,7 +15,8 @@ writes, for each condition, ``<out>/<condition>.csv`` with one row per evaluatio
   200-step evaluation episodes (how much the critic over- or under-estimates, notebook 07);
 
 and ``<out>/conditions.json`` (each condition's description, overrides and full config, the
-command and the wall-clock time). Agents are not kept: the folder stays a few hundred kB.
+command, the wall-clock time and, as ``"blas"``, the run's blas.json: the BLAS kernel its numbers
+reproduce under). Agents are not kept: the folder stays a few hundred kB.
 ``--only NAME ...`` reruns some conditions and leaves the other files as they are.
 """
 
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ddpg_numpy import DDPG, DDPGConfig, train
+from ddpg_numpy.lab.blas_record import read_record
 from ddpg_numpy.lab.options import parse_seeds
 from ddpg_numpy.lab.run_folder import snapshot_files, snapshot_step
 from ddpg_numpy.pendulum import evaluation_starts, pendulum_step, to_observation
@@ -98,8 +100,9 @@ def q_versus_return(agent: DDPG, starts: np.ndarray, gamma: float, steps: int = 
 
 
 def run_condition(name: str, base: DDPGConfig, steps: int, seeds: list[int],
-                  starts: np.ndarray) -> tuple[list[dict], DDPGConfig, float]:
-    """Train one condition (stacked seeds); rows for its CSV, its config and seconds taken."""
+                  starts: np.ndarray) -> tuple[list[dict], DDPGConfig, float, dict | None]:
+    """Train one condition (stacked seeds); rows for its CSV, its config, seconds taken and the
+    run's blas.json."""
     description, overrides = CONDITIONS[name]
     cfg = base.replace(**overrides(base), snapshot_every=base.eval_every,
                        checkpoint_replay=False, checkpoint_every=10 * steps)
@@ -117,7 +120,8 @@ def run_condition(name: str, base: DDPGConfig, steps: int, seeds: list[int],
                                         return_start=returns[i, :, 0].mean(),
                                         q_visited=q_pred[i].mean(),
                                         return_visited=returns[i].mean())
-    return list(rows.values()), cfg, time.perf_counter() - tick
+        blas = read_record(Path(tmp) / name)
+    return list(rows.values()), cfg, time.perf_counter() - tick, blas
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
@@ -153,14 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         del meta[stale]
         (args.out / f"{stale}.csv").unlink(missing_ok=True)
     for name in args.only:
-        rows, cfg, seconds = run_condition(name, base, args.steps, args.seeds, starts)
+        rows, cfg, seconds, blas = run_condition(name, base, args.steps, args.seeds, starts)
         write_csv(args.out / f"{name}.csv", rows)
         final = [r["eval_return_mean"] for r in rows if r["step"] == args.steps]
         print(f"{name:<16s} {seconds:5.0f} s   final evaluation return: median "
               f"{np.median(final):7.1f}, seeds {' '.join(f'{x:.0f}' for x in final)}")
         meta[name] = {"description": CONDITIONS[name][0], "overrides": CONDITIONS[name][1](base),
                       "config": cfg.to_dict(), "steps": args.steps, "seeds": args.seeds,
-                      "seconds": round(seconds, 1), "command": command}
+                      "seconds": round(seconds, 1), "command": command, "blas": blas}
         meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return 0
 

@@ -10,7 +10,8 @@ presets.py); InvertedPendulum-v5's preset has the same values with a shorter war
 grid is the spec benchmarks/specs/fast_defaults.toml: each task trained for its steps on seeds
 0-2 (DDPG, the default algorithm; TD3 too on ``TD3_TASKS``, where a DDPG seed failed), each run
 the command ``--commands`` prints. The last form copies every run's ``config.json``,
-``progress.csv`` and ``timing.csv`` into ``<out>/<env>/<algo>/seed<k>/`` and prints the table:
+``progress.csv``, ``timing.csv`` and ``blas.json`` (the BLAS kernel the run reproduces under; runs
+made before train wrote one have none) into ``<out>/<env>/<algo>/seed<k>/`` and prints the table:
 the evaluation return (10 fixed start states, no noise) at the last step, per seed and as mean ±
 std, beside a uniformly random policy on the same starts and gymnasium's ``reward_threshold`` for
 the task, where it has one; and the steps per second while learning (training seconds of
@@ -44,6 +45,7 @@ SEEDS = tuple(sorted({c.seed for c in CELLS}))
 ALGOS = ("ddpg", "td3")  # the suite is DDPG's (the default); TD3 where DDPG had a seed fail
 TD3_TASKS = tuple(dict.fromkeys(c.task for c in CELLS if c.algorithm == "td3"))
 RUN_FILES = ("config.json", "progress.csv", "timing.csv")
+BLAS_FILE = "blas.json"  # copied when the run has one (ddpg_numpy/lab/blas_record.py)
 
 
 def commands(runs: str = "runs/suite") -> list[str]:
@@ -91,6 +93,11 @@ def collect(runs: Path, out: Path) -> list[dict]:
                 (out / env_id / algo / f"seed{seed}").mkdir(parents=True, exist_ok=True)
                 for name in RUN_FILES:
                     shutil.copyfile(run / name, out / env_id / algo / f"seed{seed}" / name)
+                kernel = out / env_id / algo / f"seed{seed}" / BLAS_FILE
+                if (run / BLAS_FILE).exists():
+                    shutil.copyfile(run / BLAS_FILE, kernel)
+                else:  # never leave an earlier run's kernel beside these logs
+                    kernel.unlink(missing_ok=True)
                 with open(run / "progress.csv") as f:
                     rows = list(csv.DictReader(f))
                 if not rows:

@@ -10,8 +10,9 @@ some of TD3's changes (``TD3Config``: ``twin_critics`` T1/T2/T9/T10, ``target_sm
 Every condition gets the same ``--critic-weight-decay`` (0: the TD3 paper's value; the preset's
 is 0.01). Writes, for each condition, ``<out>/<condition>/``:
 
-* ``config.json``, ``progress.csv``, ``timing.csv``: the run folder's own files (evaluation on
-  ``eval_episodes`` fixed start states every 1,000 steps; seconds of training and evaluation);
+* ``config.json``, ``progress.csv``, ``timing.csv``, ``blas.json``: the run folder's own files
+  (evaluation on ``eval_episodes`` fixed start states every 1,000 steps; seconds of training and
+  evaluation; the BLAS kernel the run was trained under);
 * ``start_values.csv``: at each snapshot step, for each seed and evaluation start state s₀, the
   critics' Q₁(s₀, μ(s₀)) and Q₂(s₀, μ(s₀)) (empty with one critic), the discounted return
   Σₜ γᵗ rₜ that the deterministic policy μ really obtains from s₀ (Pendulum-v1 is deterministic:
@@ -59,7 +60,7 @@ EARLY_SNAPSHOTS = (1000, 2000, 3000, 4000, 6000, 8000)  # then every SNAPSHOT_EV
 SNAPSHOT_EVERY = 2000
 SMOOTHED_FROM = 8000  # the smoothed policy's rollouts at the snapshots from here on
 PROBE_WINDOW, PROBE_EVERY, PROBE_START_STRIDE = 2000, 50, 5  # probe_values.csv
-KEPT_FILES = ("config.json", "progress.csv", "timing.csv")
+KEPT_FILES = ("config.json", "progress.csv", "timing.csv", "blas.json")
 
 # name -> (what it is, TD3's switches; None: DDPG itself, the DDPGConfig preset)
 CONDITIONS: dict[str, tuple[str, dict | None]] = {

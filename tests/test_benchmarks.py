@@ -62,6 +62,8 @@ def test_ablations_write_a_csv_and_their_conditions(tmp_path, name):
     assert rows[0].split(",") == ablations.COLUMNS and len(rows) == 1 + 2  # 1 evaluation, 2 seeds
     conditions = json.loads((out / "conditions.json").read_text())
     assert list(conditions) == [name] and conditions[name]["seeds"] == [0, 1]
+    blas = [lib for lib in conditions[name]["blas"]["threadpool_info"] if lib["user_api"] == "blas"]
+    assert blas and blas[0]["architecture"]  # the kernel the condition's numbers came from
 
 
 def test_update_speed_td3_times_cleanrls_shape_without_torch(capsys):
@@ -202,7 +204,9 @@ def test_fast_defaults_suite_prints_its_commands_and_collects_a_run(tmp_path, ca
     assert suite.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "out")]) == 0
     table = capsys.readouterr().out
     assert "| InvertedPendulum-v5 | DDPG | 20,000 (runs at 400) | 1 |" in table
-    assert (tmp_path / "out" / "InvertedPendulum-v5" / "ddpg" / "seed0" / "progress.csv").exists()
+    shipped = tmp_path / "out" / "InvertedPendulum-v5" / "ddpg" / "seed0"
+    assert (shipped / "progress.csv").exists()
+    assert (shipped / "blas.json").read_text() == (run / "blas.json").read_text()  # its kernel
     assert "950" in table  # gymnasium's reward_threshold for the task
 
 

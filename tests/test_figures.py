@@ -110,7 +110,8 @@ def test_td3_ablation_keeps_small_files_and_the_right_algorithm(checkpoints):
     for name, (_, switches) in td3_ablation.CONDITIONS.items():
         folder = checkpoints / "td3" / name
         assert sorted(p.name for p in folder.iterdir()) == [
-            "config.json", "probe_values.csv", "progress.csv", "start_values.csv", "timing.csv"]
+            "blas.json", "config.json", "probe_values.csv", "progress.csv", "start_values.csv",
+            "timing.csv"]
         values = P.load_start_values(folder)
         assert list(values.steps) == [200, 300] and values.seeds == [0, 1]
         assert values.q1.shape == values.returns.shape == (2, 2, 2)

@@ -10,9 +10,10 @@ Shared with ddpg-numpy, imported rather than copied: the values (``TD3Config.pre
 (``evaluate``: the deterministic policy from the 10 fixed start states ``reset(seed=10_000 + i)``
 every ``eval_every`` steps), the replay buffer (float32, uniform with replacement, ``terminated``
 but not truncation), the loop's counters and progress rows (``LoopState``), the run folder's logs
-(progress.csv, timing.csv with the same columns) and the replay of the environment's episode on
-resume (episode_replay.py). The torch-side randomness (initialisation, target smoothing noise)
-comes from ``torch.manual_seed(seed)``; exploration noise and minibatch indices from
+(progress.csv, timing.csv with the same columns), blas.json (the BLAS kernel the run was trained
+under: blas_record.py) and the replay of the environment's episode on resume (episode_replay.py).
+The torch-side randomness (initialisation, target smoothing noise) comes from
+``torch.manual_seed(seed)``; exploration noise and minibatch indices from
 ``numpy.random.default_rng(seed)``; warm-up actions from the action space seeded with the seed.
 
 Schedules: ``per-step`` (default, ddpg-numpy's loop): one update per environment step once the
@@ -46,6 +47,7 @@ from ddpg_numpy.core.agent import box_dimensions  # noqa: E402
 from ddpg_numpy.core.checkpoint import load_npz, save_npz_atomic  # noqa: E402
 from ddpg_numpy.core.config import PRESETS, DDPGConfig, TD3Config  # noqa: E402
 from ddpg_numpy.core.replay import ReplayBuffer  # noqa: E402
+from ddpg_numpy.lab.blas_record import record_blas  # noqa: E402
 from ddpg_numpy.lab.envs import evaluate, make_env  # noqa: E402
 from ddpg_numpy.lab.episode_replay import (  # noqa: E402
     EnvsAtCheckpoint,
@@ -318,8 +320,10 @@ def run(env_id: str, algo: str, seed: int, steps: int, out: Path, *, resume: boo
                                  f"--steps {steps}: pass more steps")
             cut_logs_to_step(out, peer.loop.step)  # the rows after the checkpoint come again
             peer.write_config(argv or [])
+            record_blas(out, peer.loop.step)  # a change of BLAS kernel: one line, and its step
         else:
             peer.start_folder(argv or [])
+            record_blas(out)  # blas.json: the kernel this run reproduces under (torch's too)
             peer.obs = start_first_episodes([peer.env], [seed])[0]
         peer.train()
     return peer
