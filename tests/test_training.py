@@ -32,7 +32,7 @@ def test_short_run_writes_a_complete_run_folder(tmp_path):
     result = train("Pendulum-v1", TINY, steps=600, seed=0, out=tmp_path / "run", progress=False)
     run = tmp_path / "run"
     assert {p.name for p in run.iterdir()} >= {"config.json", "progress.csv", "timing.csv",
-                                               "checkpoint.npz", "agent.npz"}
+                                               "checkpoint.npz", "agent.npz", "blas.json"}
     logged = rows(run / "progress.csv")
     assert list(logged[0]) == PROGRESS_FIELDS
     assert [int(r["step"]) for r in logged] == [200, 400, 600]
