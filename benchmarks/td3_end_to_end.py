@@ -3,9 +3,10 @@
     python benchmarks/td3_end_to_end.py [--steps 3000] [--warmup 1000] [--repeats 3] [--no-torch]
 
 Environment steps per second while learning, acting and stepping and storing and updating once
-per step, at CleanRL's shape (hidden 256-256, batch 256, Adam 3e-4). The issue's target: ours
-≥ 2× a plain PyTorch TD3 written the CleanRL way on the same machine, in one run. CleanRL
-publishes 87 minutes per million steps for its PyTorch TD3 on HalfCheetah (other hardware).
+per step, at CleanRL's shape (hidden 256-256, batch 256, Adam 3e-4). The last line checks the
+ratio against a threshold: ours ≥ 2× a plain PyTorch TD3 written the CleanRL way, timed in the
+same process on the same CPU. CleanRL publishes 87 minutes per million steps for its PyTorch TD3
+on HalfCheetah (other hardware).
 
 * **Ours**: ``ddpg_numpy.train`` (the real loop) with ``TD3Config.preset("HalfCheetah-v5")``
   changed to CleanRL's shape and learning rates (``update_speed.TD3_AS_CLEANRL``; the action at
@@ -55,7 +56,7 @@ from ddpg_numpy.lab.options import OneLineParser, whole  # noqa: E402
 from ddpg_numpy.lab.run_folder import read_timing  # noqa: E402
 
 ENV_ID = "HalfCheetah-v5"
-TARGET_RATIO = 2.0  # the issue: ours ≥ 2× CleanRL-style PyTorch TD3, same machine, one run
+THRESHOLD_RATIO = 2.0  # ours ÷ CleanRL-style PyTorch TD3 on 1 thread, median over repeats
 CLEANRL_MINUTES_PER_MILLION = 87.0  # CleanRL's published PyTorch TD3 on HalfCheetah
 EXPLORATION_NOISE = 0.1  # CleanRL's exploration_noise, a fraction of action_scale
 OURS = "ours (NumPy fast path)"
@@ -210,11 +211,11 @@ def table(results: dict[str, list[dict[str, float]]]) -> str:
 def verdict(results: dict[str, list[dict[str, float]]]) -> str:
     main = next(iter(TORCH_VARIANTS))
     if main not in results:
-        return f"Target ours ≥ {TARGET_RATIO:g}× {main}: not measured (no PyTorch)."
+        return f"Ours ÷ {main}: not measured (no PyTorch); threshold {THRESHOLD_RATIO:g}×."
     ratio = statistics.median(a["steps_per_s"] / b["steps_per_s"]
                               for a, b in zip(results[OURS], results[main]))
-    mark = "✔ met" if ratio >= TARGET_RATIO else "✘ missed"
-    return f"Target ours ≥ {TARGET_RATIO:g}× {main}: {ratio:.2f}× — {mark}."
+    mark = "✔ above" if ratio >= THRESHOLD_RATIO else "✘ below"
+    return f"Ours ÷ {main}: {ratio:.2f}× — {mark} the threshold {THRESHOLD_RATIO:g}×."
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
