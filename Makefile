@@ -57,7 +57,7 @@ test: setup
 figures: setup
 	$(PY) -m ddpg_numpy figures --out figures
 
-# Speed (issue figures: medians of repeats; PyTorch columns only if torch is installed).
+# Speed (medians of repeats; PyTorch columns only if torch is installed).
 bench: setup
 	$(PY) benchmarks/update_speed.py --rounds 5 --seconds 0.5 --figure figures/update_speed.png
 	$(PY) benchmarks/end_to_end.py

@@ -1,14 +1,14 @@
-"""How well the Pendulum-v1 preset learns: 5 seeds against the targets of the project.
+"""How well the Pendulum-v1 preset learns: 5 seeds against four pass/fail criteria.
 
     python benchmarks/learning.py [--seeds 0-4] [--steps 20000] [--out runs/learning]
     python benchmarks/learning.py --algo td3 --seeds 0-9 --solo-steps 0 --workers 2
 
-``--algo td3`` runs TD3's Pendulum-v1 preset (``TD3Config.preset``) against the same targets;
+``--algo td3`` runs TD3's Pendulum-v1 preset (``TD3Config.preset``) against the same criteria;
 ``--workers 2`` trains the seeds in two processes (the same numbers, on two cores).
 
 Evaluation = the deterministic policy μ(s) on the same 50 fixed start states
 (``env.reset(seed=10_000 + i)``, i < 50) every 1,000 environment steps, for every seed.
-Targets (an optimal controller scores -134.5 on these 50 starts):
+Criteria (an optimal controller scores -134.5 on these 50 starts):
 
 * every seed ≥ -200 by 10,000 steps and never below -200 again up to 20,000 (no collapse);
 * the median over seeds ≥ -200 by 6,000 steps;
@@ -48,8 +48,8 @@ from ddpg_numpy.lab.options import parse_override, parse_seeds  # noqa: E402
 from ddpg_numpy.lab.run_folder import read_config_json, read_progress, read_timing  # noqa: E402
 
 ENV_ID = "Pendulum-v1"
-SOLVED = -200.0  # "swings up and holds": the threshold of the targets
-TARGET_FINAL = -155.0  # median at the last step
+SOLVED = -200.0  # "swings up and holds": the threshold of the criteria
+FINAL_MEDIAN = -155.0  # median at the last step
 ALL_SEEDS_BY = 10_000  # every seed ≥ SOLVED by this step, and stays there
 MEDIAN_BY = 6_000  # the median over seeds ≥ SOLVED by this step
 MAX_MEDIAN_SECONDS = 10.0  # median wall-clock training time to first reach SOLVED
@@ -109,7 +109,7 @@ def fmt(x: float | None, spec: str = ".1f", missing: str = "—") -> str:
 
 def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
                   solo: dict[int, dict[str, float | None]], last_step: int) -> tuple[str, bool]:
-    """The markdown table and PASS/FAIL lines; also returns whether every target passed."""
+    """The markdown table and PASS/FAIL lines; also returns whether every criterion passed."""
     checkpoints = [MEDIAN_BY, ALL_SEEDS_BY, last_step]
     header = (["seed", "first step ≥ −200", "below −200 after?", "lowest after"]
               + [f"return at {s // 1000}k" for s in checkpoints]
@@ -160,8 +160,8 @@ def results_table(seeds: list[int], steps: np.ndarray, returns: np.ndarray,
         (median_step is not None and median_step <= MEDIAN_BY,
          f"median over seeds ≥ −200 by {MEDIAN_BY:,} steps: first at "
          f"{fmt(median_step, 'd', 'never')}"),
-        (final_median >= TARGET_FINAL,
-         f"median at {last_step:,} steps ≥ −{-TARGET_FINAL:.0f}: {final_median:.1f}"),
+        (final_median >= FINAL_MEDIAN,
+         f"median at {last_step:,} steps ≥ −{-FINAL_MEDIAN:.0f}: {final_median:.1f}"),
     ]
     if solo:
         checks.append((median_seconds is not None and median_seconds <= MAX_MEDIAN_SECONDS,
@@ -254,7 +254,7 @@ def shipped_summary(run: Path = SHIPPED_RUN, optimum_file: Path = OPTIMAL_FILE) 
 
 def plot_curves(run: Path, path: Path, label: str = "preset", algo: str = "ddpg") -> None:
     """All seeds' learning curves with their median and interquartile range: the whole run,
-    and the same zoomed in on the targets (where a collapse below −200 would show)."""
+    and the same zoomed in on the criteria (where a collapse below −200 would show)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,14 +262,15 @@ def plot_curves(run: Path, path: Path, label: str = "preset", algo: str = "ddpg"
 
     from ddpg_numpy.plots import plot_runs, save_figure, style
 
-    lines = {"−200 (targets)": SOLVED, f"−{-TARGET_FINAL:.0f} (target at 20k)": TARGET_FINAL}
+    lines = {"−200 (swings up and holds)": SOLVED,
+             f"−{-FINAL_MEDIAN:.0f} (median at 20k)": FINAL_MEDIAN}
     if OPTIMAL_FILE.exists():
         with np.load(OPTIMAL_FILE) as data:
             optimal = float(data["eval_returns"].mean())
         lines[f"optimal controller (−{-optimal:.1f})"] = optimal
     with style():
         fig, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
-    for ax, title in ((whole, "the whole run"), (zoom, "zoomed in on the targets")):
+    for ax, title in ((whole, "the whole run"), (zoom, "zoomed in on the criteria")):
         plot_runs([run], labels=[label], companions=False, axes=[ax],
                   reference_lines=lines, title=f"{algo.upper()} on {ENV_ID}: {title}")
         ax.set_ylabel("mean return over 50 fixed start states")

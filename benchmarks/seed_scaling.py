@@ -1,4 +1,4 @@
-"""Where a lock-step step's time goes as seeds are stacked: the numbers behind issue 7's 2× target.
+"""Where a lock-step step's time goes as seeds are stacked: shared by the stack or per seed.
 
     python benchmarks/seed_scaling.py [--stacks 1,2,3,5] [--steps 600] [--repeats 5]
 
