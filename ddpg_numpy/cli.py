@@ -6,7 +6,7 @@
     plot       learning curves of one or more run folders, labelled with their algorithm
     figures    regenerate every figure in figures/ from the shipped checkpoints and logs
     gradcheck  every hand-written gradient against finite differences
-    bench      how many DDPG and TD3 updates per second this machine does
+    bench      how many DDPG and TD3 updates per second your machine does
     pendulum-optimum  Pendulum-v1's optimum by dynamic programming (its ground-truth file)
     sweep, sweep-report  a grid of runs from a spec, its table and figure (docs/sweeps.md)
 """

@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "MLP, critic, ∇aQ, actor update) with central finite differences in float64. "
                    "Prints one line per check; exit code 0 if all pass, 1 if any fails.")
 
-    p = sub.add_parser("bench", help="measure DDPG and TD3 updates per second on this machine",
+    p = sub.add_parser("bench", help="measure DDPG and TD3 updates per second on your machine",
                        description="Time DDPG updates (L12–L15) and TD3 updates (T8–T13) on "
                        "random data, the float32 fast path and the plain code, and print "
                        "updates per second.")

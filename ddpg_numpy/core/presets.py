@@ -71,7 +71,7 @@ TD3_PRESET_CHANGES: dict[str, dict[str, Any]] = {"Pendulum-v1": {"policy_delay":
 # A task without a preset (`train --env <any Box task>`): the TD3 paper's MuJoCo values on the
 # fast path, with 10,000 random steps first (long enough to cover several episodes of most
 # tasks), instead of the DDPG paper's float64 values, which ran at 30-75 steps/s on the tasks
-# issue 15 tried and were unstable there (batch 64, τ = 1e-3, OU noise, weight decay 1e-2).
+# of the suite below and were unstable there (batch 64, τ = 1e-3, OU noise, weight decay 1e-2).
 # The suite they were checked on: checkpoints/fast_defaults/ (benchmarks/fast_defaults_suite.py):
 # DDPG learns InvertedDoublePendulum, Reacher and Pusher on 3 of 3 seeds, InvertedPendulum on 2
 # of 3 by 20k steps (TD3: 1 of 3; on seed 0 both actors sit at the action bound, return 2), and

@@ -1,4 +1,4 @@
-"""How many DDPG updates (L12–L15) and TD3 updates (T8–T13) per second this machine does:
+"""How many DDPG updates (L12–L15) and TD3 updates (T8–T13) per second your machine does:
 ``python -m ddpg_numpy bench``.
 
 One update on a fixed random minibatch (sampling is not timed), repeated for a fixed time; the

@@ -224,7 +224,8 @@ _GL_PROBE = ("import mujoco; m = mujoco.MjModel.from_xml_string('<mujoco/>'); "
 
 
 class RenderingUnavailable(OSError):
-    """MuJoCo cannot draw frames on this machine; the message names the package to install."""
+    """MuJoCo finds no off-screen OpenGL to draw frames with; the message names the package to
+    install."""
 
 
 def uses_mujoco(env_id: str) -> bool:

@@ -5,7 +5,7 @@ a child process that writes its own run folder; the executor only decides where 
 both executors make the same folders byte for byte: the same command runs, on one machine or on
 a node of a cluster, and a run is deterministic for its seed on one machine type.
 
-* ``run_local``: up to ``workers`` child processes at a time on this machine. Ctrl-C (SIGINT)
+* ``run_local``: up to ``workers`` child processes at a time on the local machine. Ctrl-C (SIGINT)
   is passed to every running cell, which keeps its last checkpoint and exits; a cell's process
   is killed with the sweep's (Linux: ``PR_SET_PDEATHSIG``), so ``kill -9`` of the sweep leaves
   no orphan writing into a folder, only checkpoints to resume.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RAY_INSTALL = 'pip install -e ".[ray]"'
-# No dashboard, no usage statistics, nothing beyond this machine for a local Ray.
+# No dashboard, no usage statistics, nothing beyond the local machine for a local Ray.
 # A busy machine can take more than Ray's 30 s to start its agents: give them 2 minutes.
 RAY_ENVIRONMENT = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
                    "RAY_agent_register_timeout_ms": "120000"}
@@ -119,7 +119,7 @@ def run_ray(jobs: list[Job], address: str | None, workers: int, report: Report) 
         try:
             if address:
                 ray.init(address=address, log_to_driver=False)
-            else:  # a local Ray: this machine's loopback only, no dashboard
+            else:  # a local Ray: the local loopback only, no dashboard
                 ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                          _node_ip_address="127.0.0.1")
             break
