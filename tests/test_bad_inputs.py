@@ -280,7 +280,7 @@ CASES = [
     ("pendulum-optimum --n-random", ["pendulum-optimum", "--n-random", "10"],
      r"square of an even number"),
     ("pendulum-optimum --gamma 1", ["pendulum-optimum", "--gamma", "1"], r"must be in \[0, 1\)"),
-    # (issue 22) 4. inputs that make no sense: ranges, types, contradictions, empty strings
+    # 4. inputs that make no sense: ranges, types, contradictions, empty strings
     ("seed at 2**32", ["train", "--seed", "4294967296"],
      r"--seed: 4294967296 is too large: seeds are whole numbers >= 0 and below 2\*\*32"),
     ("seeds at 2**64", ["train", "--seeds", "18446744073709551616"], r"below 2\*\*32"),
@@ -402,7 +402,7 @@ def test_the_real_exit_code(argv, message, files):
     assert re.search(message, done.stderr), done.stderr
 
 
-# --- (issue 22) what is promised beyond one line: each class, its real behaviour ----------------
+# --- what is promised beyond one line: each class, its real behaviour -----------------------------
 
 def test_a_warning_is_shown_after_a_command_that_works(tmp_path, capsys, monkeypatch):
     """6. Warnings are held, not lost: shown after the output of a command that ends normally

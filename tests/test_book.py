@@ -1,4 +1,4 @@
-"""The book as a website (`make book`, issue 16).
+"""The book as a website (`make book`).
 
 Two parts. The first checks the pieces that make the site (book/): which ids the pseudocode
 reference defines, where each is coded, which package definitions a code cell uses. It runs with

@@ -109,7 +109,7 @@ NOTEBOOK_08 = ROOT / "notebooks" / "08_from_ddpg_to_td3.ipynb"
 
 @pytest.mark.parametrize("line", TD3_LINES)
 def test_td3_line_is_in_notebook_08(line):
-    assert NOTEBOOK_08.exists(), f"{NOTEBOOK_08.name} (From DDPG to TD3, issue 14) is missing"
+    assert NOTEBOOK_08.exists(), f"{NOTEBOOK_08.name} (From DDPG to TD3) is missing"
     text = "\n".join("".join(cell["source"])
                      for cell in json.loads(NOTEBOOK_08.read_text())["cells"]
                      if cell["cell_type"] == "markdown")

@@ -49,7 +49,7 @@ def offscreen():
     try:
         envs.prepare_offscreen_rendering(ENV_ID)
     except envs.RenderingUnavailable as e:
-        pytest.skip(f"no off-screen OpenGL on this machine: {e}")
+        pytest.skip(f"no off-screen OpenGL: {e}")
     yield os.environ.get("MUJOCO_GL")
     if saved is None:
         os.environ.pop("MUJOCO_GL", None)

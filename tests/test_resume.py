@@ -1,4 +1,4 @@
-"""Every run resumes (issue 13): checkpoints on schedule with episodes replayed, runs stopped before
+"""Every run resumes: checkpoints on schedule with episodes replayed, runs stopped before
 their first checkpoint, half-written files, and one writer per run folder (run.lock).
 
 The kills themselves (kill -9 at chosen points, a workers run's parent killed) are
@@ -189,7 +189,7 @@ def test_resuming_with_fewer_steps_than_the_run_has_is_one_clear_line(tmp_path, 
     assert main(["train", "--out", str(out), "--resume", "--steps", "400"]) == 0  # extends it
 
 
-# --- 4. folders written before resumes checked them (issue 22): still resumable --------------
+# --- 4. folders written before resumes checked them: still resumable -------------------------
 
 def test_a_folder_from_before_resume_checks_resumes_exactly(whole, tmp_path):
     """config.json without "stacked", a checkpoint without its copy of the logs: what runs
