@@ -47,3 +47,23 @@ def test_the_machine_hours_table_is_the_commands_output():
     assert machine_hours.with_table(page, machine_hours.table()) == page, (
         "docs/sweeps.md's core-hours table is out of date: run python "
         "benchmarks/machine_hours.py --write")
+
+
+def test_the_td3_ablation_spec_trains_the_shipped_conditions():
+    """benchmarks/specs/td3_ablation.toml's cells train with exactly the configs, steps and seeds
+    of notebook 08's shipped ablation (checkpoints/td3/conditions.json, made by
+    benchmarks/td3_ablation.py), snapshots included."""
+    import json
+
+    spec = load_spec(SPECS / "td3_ablation.toml", check_tasks=False)
+    shipped = json.loads((ROOT / "checkpoints" / "td3" / "conditions.json").read_text())
+    condition_of = {"preset": "ddpg", "all_three": "td3"}  # the rest keep their names
+    checked = set()
+    for cell in spec.cells:
+        condition = shipped[condition_of.get(cell.variant, cell.variant)]
+        assert cell.steps == condition["steps"], cell.name
+        assert cell.seed in condition["seeds"], cell.name
+        assert cell.config().to_dict() == condition["config"], cell.name
+        checked.add(condition_of.get(cell.variant, cell.variant))
+    assert checked == set(shipped)
+    assert {c.seed for c in spec.cells} == set(shipped["td3"]["seeds"])
