@@ -145,6 +145,57 @@ def test_peer_update_equals_ours_float64(algo: str) -> None:
         assert difference < 1e-7 and difference < 1e-4 * np.abs(change_ours).max(), name
 
 
+def _train_side_by_side(cfg, ours64, peer, fast, fast_update, rng, h, updates=600) -> None:
+    """``updates`` TD3 steps of the three agents on the same batches and smoothing noise."""
+    for _ in range(updates):
+        batch = _batch(rng)
+        copy_rng = np.random.default_rng()  # the noise ours will draw, from a copy
+        copy_rng.bit_generator.state = ours64.rng.bit_generator.state
+        fast.rng.bit_generator.state = ours64.rng.bit_generator.state
+        eps = cfg.target_noise * h * copy_rng.standard_normal((len(batch.rewards), ACT_DIM))
+        smoothing = np.clip(eps, -cfg.target_noise_clip * h, cfg.target_noise_clip * h)
+        peer.update(batch, actor_step=(peer.updates + 1) % cfg.policy_delay == 0,
+                    smoothing=torch.from_numpy(smoothing.astype(np.float32)))
+        ours64.update(Batch(*(x.astype(np.float64) for x in batch)))
+        fast_update(batch)
+
+
+def test_peer_and_our_float32_path_stay_together_over_many_updates() -> None:
+    """600 TD3 updates from the same state, batches and smoothing noise: the peer (float32) and
+    our fast float32 path stay within float32's rounding of each other (about 2e-7 of the
+    parameters' size), while both drift from the float64 update by orders of magnitude more
+    (rounding amplified by training): the two implementations follow one trajectory, so a
+    difference between their runs comes from their random streams, not from the update."""
+    from ddpg_numpy.fast import FastTD3Update
+
+    cfg = TD3Config.preset("Hopper-v5", hidden=(64, 48), dtype="float64", flush_denormals=False)
+    ours64, peer = _same_start("td3", cfg)
+    fast = TD3(OBS_DIM, ACT_DIM, LOW, HIGH, cfg.replace(dtype="float32"), seed=4)
+    for name, net, _ in _pairs(ours64, peer):
+        fast.networks()[name].theta[...] = net.theta
+    for name in ("actor_optimizer", "critic_optimizer", "critic2_optimizer"):
+        source, copy = getattr(ours64, name), getattr(fast, name)
+        copy.m[0][...], copy.v[0][...], copy.t = source.m[0], source.v[0], source.t
+    fast_update, rng, h = FastTD3Update(fast), np.random.default_rng(6), (HIGH - LOW) / 2
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the peer runs (torch_peer.py); more only contend here
+    try:
+        _train_side_by_side(cfg, ours64, peer, fast, fast_update, rng, h)
+    finally:
+        torch.set_num_threads(threads)
+
+    drift = 0.0
+    for name, net, layers in _pairs(ours64, peer):
+        size = np.abs(net.theta).max()
+        peer_vs_fast = np.abs(_torch_params(layers) - fast.networks()[name].theta).max() / size
+        float32_vs_64 = np.abs(fast.networks()[name].theta - net.theta).max() / size
+        print(f"{name}: peer - ours float32 {peer_vs_fast:.1e}, ours float32 - float64 "
+              f"{float32_vs_64:.1e}")
+        assert peer_vs_fast < 1e-6, name
+        drift = max(drift, float32_vs_64)
+    assert drift > 1e-4  # the check is sharp enough to see rounding grow
+
+
 def test_state_arrays_round_trip() -> None:
     """The checkpoint's arrays restore the agent: the next update is bit for bit the same."""
     cfg = TD3Config.preset("Hopper-v5", hidden=(32, 32))
