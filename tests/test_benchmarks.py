@@ -4,7 +4,10 @@ They are run by hand and their results go into README tables, so nothing else wo
 change to the package broke one. Speeds are measured by the scripts themselves, never here.
 """
 
+import csv
 import json
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -188,27 +191,86 @@ def test_td3_end_to_end_refuses_a_warmup_shorter_than_a_minibatch(capsys):
     assert stop.value.code == 2 and err.count("\n") == 1 and "raise --warmup" in err
 
 
-def test_fast_defaults_suite_prints_its_commands_and_collects_a_run(tmp_path, capsys):
+def test_fast_defaults_suite_prints_its_commands_ours_and_the_peers():
+    from benchmarks import fast_defaults_suite as suite
+
+    printed = suite.commands("runs/suite")
+    assert len(printed) == len(suite.CELLS) and len(set(printed)) == len(printed)
+    assert printed[0] == ("python -m ddpg_numpy train --env InvertedPendulum-v5 --algo ddpg "
+                          f"--seed 0 --steps {suite.STEPS['InvertedPendulum-v5']} "
+                          "--out runs/suite/InvertedPendulum-v5/ddpg/seed0 --no-progress")
+    peers = [c for c in printed if "torch_peer.py" in c]
+    assert peers and len(peers) == sum(c.is_peer for c in suite.CELLS)
+    assert all(("--algo ddpg" in c) == ("/ddpg-pytorch-peer/" in c) for c in peers)
+
+
+def test_fast_defaults_suite_marks_follow_the_task():
+    from benchmarks import fast_defaults_suite as suite
+
+    assert suite.success_mark("InvertedPendulum-v5", 5.0, 950.0)[0] == 1000.0
+    assert suite.success_mark("MountainCarContinuous-v0", -33.4, 90.0) == (
+        90.0, "gymnasium's threshold")
+    assert suite.success_mark("Pusher-v5", -150.0, 0.0)[0] == -75.0  # 0 cannot be reached
+    rows = [{"step": "200", "eval_return_mean": "3"}, {"step": "400", "eval_return_mean": "9"},
+            {"step": "600", "eval_return_mean": "4"}]
+    assert suite.first_success(rows, 9.0) == 400 and suite.first_success(rows, 9.5) is None
+
+
+def test_fast_defaults_suite_collects_complete_runs_ours_and_the_peers(tmp_path, monkeypatch,
+                                                                        capsys):
     from benchmarks import fast_defaults_suite as suite
     from ddpg_numpy import DDPGConfig, train
 
-    assert suite.main(["--commands"]) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == (len(suite.SUITE) + len(suite.TD3_TASKS)) * len(suite.SEEDS)
-    assert printed[0].startswith(
-        "python -m ddpg_numpy train --env InvertedPendulum-v5 --algo ddpg --seed 0")
-
+    task = "InvertedPendulum-v5"
+    monkeypatch.setattr(suite, "STEPS", {**suite.STEPS, task: 400})
     cfg = DDPGConfig.fast_defaults(hidden=(16, 16), warmup_steps=100, learning_starts=100,
                                    eval_every=200, eval_episodes=2)
-    run = tmp_path / "runs" / "InvertedPendulum-v5" / "ddpg" / "seed0"
-    train("InvertedPendulum-v5", cfg, 400, seed=0, out=run, progress=False)
-    assert suite.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "out")]) == 0
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    run = runs / task / "ddpg" / "seed0"
+    train(task, cfg, 400, seed=0, out=run, progress=False)
+    shutil.copytree(run, runs / task / "ddpg-pytorch-peer" / "seed0")  # the peer's layout
+    still_training = runs / task / "ddpg" / "seed1"  # a run at step 200 of 400
+    shutil.copytree(run, still_training)
+    lines = (still_training / "progress.csv").read_text().splitlines(keepends=True)
+    (still_training / "progress.csv").write_text("".join(lines[:-1]))
+    earlier = out / task / "ddpg" / "seed2"  # shipped by an earlier spec with other steps
+    earlier.mkdir(parents=True)
+    (earlier / "config.json").write_text('{"steps": 20000}')
+
+    assert suite.main(["--runs", str(runs), "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    assert "| InvertedPendulum-v5 | DDPG | 20,000 (runs at 400) | 1 |" in table
-    shipped = tmp_path / "out" / "InvertedPendulum-v5" / "ddpg" / "seed0"
-    assert (shipped / "progress.csv").exists()
-    assert (shipped / "blas.json").read_text() == (run / "blas.json").read_text()  # its kernel
+    ours, peer = out / task / "ddpg", out / "pytorch_peer" / task / "ddpg"
+    assert sorted(p.name for p in ours.iterdir()) == ["seed0"]  # not seed1, seed2 removed
+    assert (peer / "seed0" / "progress.csv").read_text() == (run / "progress.csv").read_text()
+    assert (peer / "seed0" / "blas.json").read_text() == (run / "blas.json").read_text()
+    last = float(suite.read_rows(run)[-1]["eval_return_mean"])
+    reached = suite.first_success(suite.read_rows(run), 1000.0)
+    count = f"**{int(reached is not None)} / 1** (0: {'—' if reached is None else f'{reached:,}'})"
+    assert (f"| {task} | 400 | 1,000 (the most an episode returns) | DDPG | {count}; last "
+            f"{last:,.1f} | {count}; last {last:,.1f} | ") in table
     assert "950" in table  # gymnasium's reward_threshold for the task
+    with open(out / "summary.csv", newline="") as f:
+        rows = {r["group"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"ddpg", "ddpg-pytorch-peer"} and rows["ddpg"]["seeds"] == "0"
+    assert suite.shipped_table(out) in table  # the docs' table, from the shipped files alone
+
+
+def test_the_presets_counts_are_the_shipped_suites():
+    """presets.py's comments state the suite's counts as '<ALGO>[ (PyTorch peer)] on <task>: k of
+    n'; each must be what checkpoints/fast_defaults/ holds."""
+    from benchmarks import fast_defaults_suite as suite
+
+    lines = (ROOT / "ddpg_numpy" / "core" / "presets.py").read_text().splitlines()
+    comments = " ".join(line.strip().lstrip("#").strip() for line in lines)
+    claims = re.findall(r"\b(DDPG|TD3)( \(PyTorch peer\))? on ([\w-]+-v\d): (\d+) of (\d+)",
+                        comments)
+    assert len(claims) >= 5, "presets.py no longer states the suite's counts"
+    counts = suite.shipped_counts()
+    for algo, peer, task, k, n in claims:
+        group = algo.lower() + ("-pytorch-peer" if peer else "")
+        assert counts[task, group] == (int(k), int(n)), (
+            f"presets.py says {algo}{peer} on {task}: {k} of {n}; the shipped runs give "
+            f"{counts[task, group][0]} of {counts[task, group][1]}")
 
 
 def test_fast_defaults_suite_without_runs_is_one_line(tmp_path, capsys):
