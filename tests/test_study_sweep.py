@@ -49,12 +49,19 @@ def write_spec(folder: Path, steps: int = STEPS, text: str = TINY) -> Path:
     return path
 
 
+def default_sigint() -> None:
+    """In the child before exec: SIGINT's default action. A shell without job control starts
+    background commands (CI scripts' ``cmd &``) with SIGINT ignored, every descendant inherits
+    that, and Python then keeps ignoring it: the interrupt under test would never arrive."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sweep(spec: Path, out: Path, *extra: str, wait: bool = True):
     command = [sys.executable, "-m", "ddpg_numpy", "sweep", str(spec), "--out", str(out),
                "--workers", "2", *extra]
-    if not wait:
-        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+    if not wait:  # SIGINT as a terminal gives it, even where this test runs in the background
+        return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, preexec_fn=default_sigint)
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 

@@ -325,7 +325,10 @@ def run(env_id: str, algo: str, seed: int, steps: int, out: Path, *, resume: boo
             peer.start_folder(argv or [])
             record_blas(out)  # blas.json: the kernel this run reproduces under (torch's too)
             peer.obs = start_first_episodes([peer.env], [seed])[0]
-        peer.train()
+        try:
+            peer.train()
+        finally:  # the flag is the CPU's, for the whole process: leave torch's default
+            peer.torch.set_flush_denormal(False)
     return peer
 
 
