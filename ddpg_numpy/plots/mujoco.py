@@ -8,7 +8,6 @@ pytorch_peer/, and the paper's curves (td3_paper_curves*.csv)."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..lab.blas_record import architecture, current_record, read_record
 from ..lab.run_folder import progress_columns
 from .curves import bootstrap_band, steps_axis
 from .style import OKABE_ITO, REFERENCE_COLOR, figure_and_axes, styled
@@ -83,15 +83,8 @@ def task_of(env_id: str) -> str:
 def blas_kernel(run: str | Path | None) -> str:
     """The OpenBLAS kernel of a run folder (its blas.json, threadpoolctl's record; LEGACY_KERNEL
     for a shipped run without one), or of this process when ``run`` is None."""
-    if run is None:
-        from threadpoolctl import threadpool_info
-        info = threadpool_info()
-    else:
-        path = Path(run) / "blas.json"
-        if not path.is_file():
-            return LEGACY_KERNEL
-        info = json.loads(path.read_text()).get("threadpool_info", [])
-    return next((i.get("architecture") or "?" for i in info if i.get("user_api") == "blas"), "?")
+    record = current_record() if run is None else read_record(run)
+    return LEGACY_KERNEL if record is None else architecture(record)
 
 
 def _curves(per_seed: Mapping[int, tuple[np.ndarray, np.ndarray]]) -> SeedCurves:
