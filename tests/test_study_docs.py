@@ -67,3 +67,20 @@ def test_the_td3_ablation_spec_trains_the_shipped_conditions():
         checked.add(condition_of.get(cell.variant, cell.variant))
     assert checked == set(shipped)
     assert {c.seed for c in spec.cells} == set(shipped["td3"]["seeds"])
+
+
+def test_the_cell_counts_in_the_docs_are_the_specs():
+    """docs/sweeps.md's table of specs and the fast-defaults row of benchmarks/specs/README.md
+    state how many cells a spec has: the spec's own count."""
+    import re
+
+    page = (ROOT / "docs" / "sweeps.md").read_text()
+    rows = re.findall(r"^\| `(\w+\.toml)` \| [^|]+ \| (\d+) \|", page, flags=re.M)
+    assert {name for name, _ in rows} == {p.name for p in SPECS.glob("*.toml")}
+    for name, cells in rows:
+        assert int(cells) == len(load_spec(SPECS / name, check_tasks=False).cells), name
+    from benchmarks import fast_defaults_suite
+
+    commands = fast_defaults_suite.commands()  # what --commands prints
+    assert len(commands) == len(load_spec(SPECS / "fast_defaults.toml", check_tasks=False).cells)
+    assert f"one of the {len(commands)} commands" in (SPECS / "README.md").read_text()

@@ -264,6 +264,17 @@ BAD_SPECS = {
                               'tasks = ["Pendulum-v1"]\nalgorithms = ["td3"]\nseeds = "0"\n',
                               "window ends at 400"),
     "not TOML": ('steps = = 3\n', "not valid TOML"),
+    "a peer's option for ours": ('steps = 300\n[variants.x]\nschedule = "episode-end"\n'
+                                 '[[grid]]\ntasks = ["Pendulum-v1"]\nalgorithms = ["td3"]\n'
+                                 'seeds = "0"\nvariants = ["x"]\n',
+                                 "the PyTorch peer's own option(s), but the algorithm is td3"),
+    "a peer's option it lacks": ('steps = 300\n[variants.x]\nschedule = "weekly"\n[[grid]]\n'
+                                 'tasks = ["Pendulum-v1"]\nalgorithms = ["td3-pytorch-peer"]\n'
+                                 'seeds = "0"\nvariants = ["x"]\n',
+                                 "schedule = 'weekly'; use one of 'per-step', 'episode-end'"),
+    "a bad value for the peer": ('steps = 300\n[variants.x]\ntau = 2.0\n[[grid]]\n'
+                                 'tasks = ["Pendulum-v1"]\nalgorithms = ["ddpg-pytorch-peer"]\n'
+                                 'seeds = "0"\nvariants = ["x"]\n', "tau=2.0 must be"),
 }
 
 
@@ -315,3 +326,74 @@ def test_without_torch_the_peer_cells_are_skipped_with_a_message(tmp_path, monke
     states = sweep_module.plan(load_spec(spec), tmp_path / "out")
     assert [(s.state, s.detail) for s in states] == [
         ("skipped", "torch is not installed (pip install -e \".[peer]\")")]
+
+
+SWITCHES_SPEC = """
+steps = 300
+[variants.authors]
+schedule = "episode-end"
+init = "pytorch"
+learning_starts = 200
+[[grid]]
+tasks = ["MountainCarContinuous-v0"]
+algorithms = ["td3-pytorch-peer"]
+seeds = [0]
+variants = ["authors"]
+[[grid]]
+tasks = ["MountainCarContinuous-v0"]
+algorithms = ["td3-pytorch-peer"]
+seeds = [0]
+"""
+
+
+def test_a_peer_variant_passes_its_options_and_values_and_its_folder_must_match(tmp_path):
+    """A peer cell's variant: init and schedule as the peer's --init and --schedule, the rest
+    as --set, on a start and on a resume alike (the peer refuses a resume with other options);
+    a folder made with another schedule or value is refused, the matching one is taken."""
+    from ddpg_numpy.study.spec import SpecError
+    from ddpg_numpy.study.sweep import _check_same_run, command
+
+    spec_path = tmp_path / "switches.toml"
+    spec_path.write_text(SWITCHES_SPEC)
+    switched, default = load_spec(spec_path, check_tasks=False).cells
+    assert switched.group == "td3-pytorch-peer-authors" and default.group == "td3-pytorch-peer"
+    for resume in (False, True):
+        line = command(switched, tmp_path, resume)
+        assert line[1].endswith("torch_peer.py")
+        assert {"--init=pytorch", "--schedule=episode-end", "--set=learning_starts=200"} <= set(
+            line)
+        assert ("--resume" in line) == resume
+        assert not {a for a in command(default, tmp_path, resume)
+                    if a.startswith(("--init", "--schedule", "--set"))}
+    assert switched.config().learning_starts == 200 != default.config().learning_starts
+
+    def saved(cell, **changes):  # what the peer's config.json holds for a run of ``cell``
+        record = {"env_id": cell.task, "seeds": [cell.seed], "steps": cell.steps,
+                  "algorithm": "td3", **cell.peer_options, "config": cell.config().to_dict()}
+        return {**record, **changes}
+
+    folder = switched.folder(tmp_path)
+    _check_same_run(switched, folder, saved(switched))  # its own run: taken
+    _check_same_run(default, folder, saved(default))
+    with pytest.raises(SpecError, match="schedule 'per-step' .the spec's: 'episode-end'."):
+        _check_same_run(switched, folder, saved(switched, schedule="per-step"))
+    with pytest.raises(SpecError, match="init 'pytorch' .the spec's: 'ours'."):
+        _check_same_run(default, folder, saved(default, init="pytorch"))
+    with pytest.raises(SpecError, match="learning_starts=200 .the spec's: 1000."):
+        _check_same_run(default, folder, saved(switched, init="ours", schedule="per-step"))
+
+
+def test_a_peer_variant_runs_with_its_options(tmp_path):
+    """End to end: the switched peer cell's run records the spec's options and values."""
+    pytest.importorskip("torch", reason="the PyTorch peer needs torch: pip install -e '.[peer]'")
+    spec = tmp_path / "switches.toml"
+    spec.write_text(SWITCHES_SPEC.split("[[grid]]")[0] + "[[grid]]" +
+                    SWITCHES_SPEC.split("[[grid]]")[1])  # the switched cell only
+    out = tmp_path / "out"
+    result = sweep(spec, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads((out / "MountainCarContinuous-v0" / "td3-pytorch-peer-authors" / "seed0"
+                         / "config.json").read_text())
+    assert (record["init"], record["schedule"]) == ("pytorch", "episode-end")
+    assert record["config"]["learning_starts"] == 200
+    assert "1 cells: 1 done, 0 to run" in sweep(spec, out).stdout

@@ -42,8 +42,9 @@ from torch import nn
 from ddpg_numpy.core.config import DDPGConfig, TD3Config
 from ddpg_numpy.core.nn import FINAL_LAYER_INIT
 from ddpg_numpy.core.replay import Batch
+from ddpg_numpy.study.spec import PEER_OPTIONS
 
-INITS = ("ours", "pytorch")
+INITS = PEER_OPTIONS["init"]  # ("ours", "pytorch")
 
 
 def _mlp(sizes: Sequence[int]) -> nn.ModuleList:

@@ -76,9 +76,10 @@ from ddpg_numpy.lab.run_folder import (  # noqa: E402
     replace_text,
 )
 from ddpg_numpy.lab.run_lock import hold_run_folder  # noqa: E402
+from ddpg_numpy.study.spec import PEER_OPTIONS  # noqa: E402  (a sweep spec's variants set them)
 
 IMPLEMENTATION = "pytorch-peer"
-SCHEDULES = ("per-step", "episode-end")
+SCHEDULES = PEER_OPTIONS["schedule"]  # ("per-step", "episode-end")
 TORCH_THREADS = 1
 TORCH_MISSING = ("PyTorch is not installed: pip install torch==2.13.0 (or pip install -e "
                  "'.[peer]'), then run again")
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=whole(1), required=True, help="environment steps")
     parser.add_argument("--out", type=Path, required=True, help="the run folder")
     parser.add_argument("--resume", action="store_true", help="continue from checkpoint.npz")
-    parser.add_argument("--init", choices=("ours", "pytorch"), default="ours",
+    parser.add_argument("--init", choices=PEER_OPTIONS["init"], default="ours",
                         help="ours: U(±3e-3) final layers (default); pytorch: the authors'")
     parser.add_argument("--schedule", choices=SCHEDULES, default="per-step",
                         help="per-step: ddpg-numpy's loop (default); episode-end: the authors'")

@@ -8,7 +8,7 @@
                                 # to 200,000 (or a table: task = [first, last])
 
     [variants.no_delay]             # --set-style overrides, under a name (the folder's suffix)
-    policy_delay = 1
+    policy_delay = 1                # (for the PyTorch peer also its options init, schedule)
 
     [[grid]]                        # one or more blocks; the sweep is every cell of every block
     tasks = ["Hopper-v5", "HalfCheetah-v5"]
@@ -19,7 +19,8 @@
 A cell is one run: (task, algorithm, variant, seed) for ``steps`` steps, in its own ordinary run
 folder ``<out>/<task>/<algorithm>[-<variant>]/seed<k>``, trained by ``python -m ddpg_numpy train``
 with the task's preset (the fast defaults where it has none) and the variant's ``--set`` values,
-exactly as that command is typed by hand. A peer cell runs ``benchmarks/peers/torch_peer.py``.
+exactly as that command is typed by hand. A peer cell runs ``benchmarks/peers/torch_peer.py``
+on the same values, a variant's ``init`` and ``schedule`` as its ``--init`` and ``--schedule``.
 
 A bad spec is one ``SpecError`` line naming the problem and the fix: an unknown key, task or
 algorithm, an empty grid, a seed or a cell listed twice, an override the config refuses.
@@ -37,6 +38,9 @@ from ..core.config import PRESETS, DDPGConfig, TD3Config
 
 OURS = {"ddpg": DDPGConfig, "td3": TD3Config}  # --algo NAME -> its config class
 PEERS = {"ddpg-pytorch-peer": "ddpg", "td3-pytorch-peer": "td3"}  # name -> the peer's --algo
+# The peer's own switches, not config fields (benchmarks/peers/torch_peer.py --init, --schedule):
+# the authors' initialisation and update schedule; the first of each is the peer's default.
+PEER_OPTIONS = {"init": ("ours", "pytorch"), "schedule": ("per-step", "episode-end")}
 ALGORITHMS = (*OURS, *PEERS)
 TOP_KEYS = {"description", "steps", "report", "variants", "grid"}
 GRID_KEYS = {"tasks", "algorithms", "seeds", "variants", "steps"}
@@ -76,11 +80,22 @@ class Cell:
     def folder(self, out: Path) -> Path:
         return Path(out) / self.task / self.group / f"seed{self.seed}"
 
-    def config(self) -> DDPGConfig | None:
-        """The config ``python -m ddpg_numpy train`` gives this cell (None for a peer)."""
-        if self.is_peer:
-            return None
-        return cell_config(self.algorithm, self.task, dict(self.overrides))
+    @property
+    def config_overrides(self) -> dict[str, Any]:
+        """The variant's config values (``--set``)."""
+        return {k: v for k, v in self.overrides if k not in PEER_OPTIONS}
+
+    @property
+    def peer_options(self) -> dict[str, str]:
+        """The peer's ``--init`` and ``--schedule`` of this cell (its defaults where unset)."""
+        chosen = dict(self.overrides)
+        return {k: chosen.get(k, choices[0]) for k, choices in PEER_OPTIONS.items()}
+
+    def config(self) -> DDPGConfig:
+        """The config this cell trains with: ``python -m ddpg_numpy train``'s, and the peer's,
+        which reads the same presets."""
+        return cell_config(PEERS.get(self.algorithm, self.algorithm), self.task,
+                           self.config_overrides)
 
 
 @dataclass(frozen=True)
@@ -193,15 +208,27 @@ def _block_cells(block: dict[str, Any], where: str, top_steps: Any,
         for algorithm in algorithms:
             for name in names:
                 overrides = tuple(sorted(variants[name].items())) if name else ()
-                if algorithm in PEERS and overrides:
-                    raise SpecError(f"{where}: {algorithm} takes no overrides (variant {name!r})"
-                                    f": list the peer in a block without variants")
                 for seed in seeds:
                     cells.append(Cell(task, algorithm, name, seed, steps_of[task], overrides))
-            if algorithm in OURS:
-                for name in names:
-                    _check_config(algorithm, task, variants[name] if name else {}, name, where)
+            for name in names:
+                _check_variant(algorithm, task, variants[name] if name else {}, name, where)
     return cells
+
+
+def _check_variant(algorithm: str, task: str, overrides: dict[str, Any], name: str | None,
+                   where: str) -> None:
+    """The peer's options only for a peer, with a value it knows; the rest as config values."""
+    options = {k: v for k, v in overrides.items() if k in PEER_OPTIONS}
+    if options and algorithm not in PEERS:
+        raise SpecError(f"{where}: variant {name!r} sets {', '.join(sorted(options))}, the "
+                        f"PyTorch peer's own option(s), but the algorithm is {algorithm}: use "
+                        f"{algorithm}-pytorch-peer, or drop them")
+    for key, value in options.items():
+        if value not in PEER_OPTIONS[key]:
+            raise SpecError(f"[variants.{name}] of {where.split(' of ')[-1]}: {key} = "
+                            f"{value!r}; use one of {', '.join(map(repr, PEER_OPTIONS[key]))}")
+    rest = {k: v for k, v in overrides.items() if k not in PEER_OPTIONS}
+    _check_config(PEERS.get(algorithm, algorithm), task, rest, name, where)
 
 
 def _check_config(algorithm: str, task: str, overrides: dict[str, Any], name: str | None,
@@ -216,7 +243,8 @@ def _check_config(algorithm: str, task: str, overrides: dict[str, Any], name: st
     if unknown:
         raise SpecError(f"[variants.{name}] of {where.split(' of ')[-1]}: unknown key(s) "
                         f"{', '.join(unknown)}; the keys are DDPGConfig's and TD3Config's fields "
-                        "(ddpg_numpy/core/config.py)")
+                        "(ddpg_numpy/core/config.py) and, for the PyTorch peer, "
+                        f"{' and '.join(PEER_OPTIONS)}")
     try:
         cell_config(algorithm, task, overrides)
     except (ValueError, TypeError) as e:

@@ -29,7 +29,7 @@ from ..lab.run_folder import (
 )
 from ..lab.run_lock import RunFolderLocked, wait_until_free
 from .executors import Job, run_local, run_ray
-from .spec import PEERS, SPEC_COPY, Cell, Spec, SpecError, load_spec
+from .spec import PEER_OPTIONS, PEERS, SPEC_COPY, Cell, Spec, SpecError, load_spec
 
 PEER_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "peers" / "torch_peer.py"
 TORCH_INSTALL = 'pip install -e ".[peer]"'
@@ -91,16 +91,18 @@ def _check_same_run(cell: Cell, folder: Path, saved: dict) -> None:
         differences.append(f"seeds {saved.get('seeds')} (the spec's: [{cell.seed}])")
     if saved.get("steps", cell.steps) != cell.steps:
         differences.append(f"steps {saved.get('steps')} (the spec's: {cell.steps})")
-    if not cell.is_peer:
-        try:
-            theirs = config_from_dict(saved["config"]).to_dict()
-        except (KeyError, TypeError, ValueError):
-            theirs = {}
-        mine = cell.config().to_dict()
-        differences += [f"{k}={theirs.get(k)!r} (the spec's: {v!r})" for k, v in mine.items()
-                        if theirs.get(k) != v][:4]
-        if set(theirs) != set(mine):
-            differences.append(f"algorithm (the spec's: {cell.algorithm})")
+    if cell.is_peer:  # the peer's config.json records its two options
+        differences += [f"{k} {saved.get(k)!r} (the spec's: {v!r})"
+                        for k, v in cell.peer_options.items() if saved.get(k, v) != v]
+    try:
+        theirs = config_from_dict(saved["config"]).to_dict()
+    except (KeyError, TypeError, ValueError):
+        theirs = {}
+    mine = cell.config().to_dict()
+    differences += [f"{k}={theirs.get(k)!r} (the spec's: {v!r})" for k, v in mine.items()
+                    if theirs.get(k) != v][:4]
+    if set(theirs) != set(mine):
+        differences.append(f"algorithm (the spec's: {cell.algorithm})")
     if differences:
         raise SpecError(f"{folder} holds another run than the spec's cell: "
                         f"{'; '.join(differences)}. Sweep into another --out, or move that "
@@ -124,14 +126,16 @@ def plan(spec: Spec, out: Path) -> list[CellState]:
 def command(cell: Cell, out: Path, resume: bool) -> list[str]:
     """The command line that trains (or resumes) ``cell``: the one a user would type."""
     folder = str(cell.folder(out))
-    if cell.is_peer:
+    sets = [f"--set={name}={value!r}" for name, value in cell.config_overrides.items()]
+    if cell.is_peer:  # options and values again on --resume: the peer checks they are the run's
+        options = [f"--{k}={v}" for k, v in dict(cell.overrides).items() if k in PEER_OPTIONS]
         return ([sys.executable, str(PEER_SCRIPT), "--env", cell.task, "--algo",
                  PEERS[cell.algorithm], "--seed", str(cell.seed), "--steps", str(cell.steps),
-                 "--out", folder, "--no-progress"] + (["--resume"] if resume else []))
+                 "--out", folder, "--no-progress", *options, *sets]
+                + (["--resume"] if resume else []))
     train = [sys.executable, "-m", "ddpg_numpy", "train"]
     if resume:
         return train + ["--out", folder, "--resume", "--steps", str(cell.steps), "--no-progress"]
-    sets = [f"--set={name}={value!r}" for name, value in cell.overrides]
     return train + ["--env", cell.task, "--algo", cell.algorithm, "--seed", str(cell.seed),
                     "--steps", str(cell.steps), "--out", folder, "--no-progress", *sets]
 
