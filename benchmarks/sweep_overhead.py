@@ -1,6 +1,6 @@
 """What each sweep executor costs before a cell trains: start-up time and memory.
 
-    python benchmarks/sweep_overhead.py [--repeats 3]      # the numbers in docs/sweeps.md
+    python benchmarks/sweep_overhead.py [--repeats 3]   # docs/sweeps.md gives their magnitudes
 
 * a local cell: one ``python -m ddpg_numpy train`` process; timed here for a 1-step run (imports,
   environments, agent, run folder: everything but the training), wall-clock and CPU seconds, and
