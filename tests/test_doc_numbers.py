@@ -279,6 +279,9 @@ CLAIMS: list[tuple[str, str, Callable[[], tuple]]] = [
      "learning rate, with seeds {}", lambda: (
          _n(DDPG_PRESETS["InvertedPendulum-v5"]["warmup_steps"]),
          _spec_seeds("fast_defaults.toml", "InvertedPendulum-v5", "td3"))),
+    # docs/book-site.md
+    ("docs/book-site.md", "README as the front page, notebooks 00–{}, docs/",
+     lambda: (sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[-1].name[:2],)),
     # docs/usage.md
     ("docs/usage.md", "shows how they do on {} tasks",
      lambda: (WORDS[len(_fast_default_tasks())],)),
