@@ -23,13 +23,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import gymnasium
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks/ is not installed
 
-from ddpg_numpy.core.config import MAX_NOISE, DDPGConfig  # noqa: E402
+from ddpg_numpy.core.config import MAX_NOISE, DDPGConfig, TD3Config  # noqa: E402
 from ddpg_numpy.core.presets import DDPG_PRESETS, FAST_DEFAULTS  # noqa: E402
 from ddpg_numpy.lab.envs import EVAL_CHUNK, EVAL_SEED_BASE  # noqa: E402
 from ddpg_numpy.lab.options import MAX_SEEDS  # noqa: E402
@@ -285,6 +286,13 @@ CLAIMS: list[tuple[str, str, Callable[[], tuple]]] = [
     # docs/usage.md
     ("docs/usage.md", "shows how they do on {} tasks",
      lambda: (WORDS[len(_fast_default_tasks())],)),
+    # docs/pseudocode.md
+    ("docs/pseudocode.md", "it is only truncated at {} steps.",
+     lambda: (gymnasium.spec("Pendulum-v1").max_episode_steps,)),
+    ("docs/pseudocode.md", "floats below {} count as 0",
+     lambda: (f"{float(np.finfo(np.float32).tiny):.1e}",)),
+    ("docs/pseudocode.md", "with σ̃ = {}h and c = {}h (h: the action half-range)",
+     lambda: (f"{TD3Config().target_noise:g}", f"{TD3Config().target_noise_clip:g}")),
     # docs/architecture.md
     ("docs/architecture.md", "a core over {} lines",
      lambda: (_n(_constant("tests/test_layout.py", "CORE_LINES_LIMIT")),)),
@@ -339,6 +347,9 @@ CLAIMS: list[tuple[str, str, Callable[[], tuple]]] = [
      lambda: (_sci(_constant("benchmarks/torch_td3_baseline.py", "CLEANRL")["learning_rate"]),)),
     # benchmarks/peers/README.md
     ("benchmarks/peers/README.md", "(torch {}, CPU build)", lambda: (_torch_pin(),)),
+    ("benchmarks/peers/README.md", "the TD3 target: N(0, {}²) noise clipped to ±{} (both times the "
+     "action half-range", lambda: (f"{TD3Config().target_noise:g}",
+                                    f"{TD3Config().target_noise_clip:g}")),
     ("benchmarks/peers/README.md", "seeds {} on HalfCheetah-v5 and Hopper-v5 and {} on "
      "Walker2d-v5", lambda: (
          _one([_spec_seeds("mujoco.toml", "HalfCheetah-v5", "td3-pytorch-peer", "-"),
