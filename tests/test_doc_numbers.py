@@ -34,7 +34,7 @@ from ddpg_numpy.core.config import MAX_NOISE, DDPGConfig, TD3Config  # noqa: E40
 from ddpg_numpy.core.presets import DDPG_PRESETS, FAST_DEFAULTS  # noqa: E402
 from ddpg_numpy.lab.envs import EVAL_CHUNK, EVAL_SEED_BASE  # noqa: E402
 from ddpg_numpy.lab.options import MAX_SEEDS  # noqa: E402
-from ddpg_numpy.lab.workers import WATCH_SECONDS  # noqa: E402
+from ddpg_numpy.lab.workers import STOP_SECONDS, WATCH_SECONDS  # noqa: E402
 from ddpg_numpy.study.intervals import DEFAULT_REPS  # noqa: E402
 from ddpg_numpy.study.spec import load_spec  # noqa: E402
 from ddpg_numpy.teach.checkers import CHECKERS  # noqa: E402
@@ -140,6 +140,9 @@ def _mujoco_ours() -> tuple[int, int]:
         groups[path.parts[-4], path.parts[-3]] = groups.get((path.parts[-4], path.parts[-3]), 0) + 1
     assert len(groups) == 6, sorted(groups)  # 3 tasks x DDPG, TD3
     steps = _one(json.loads(p.read_text())["steps"] for p in folders)
+    assert len(set(groups.values())) == 1, (
+        f"checkpoints/mujoco holds {groups} seeds: docs/results.md and notebooks/README.md state "
+        "one count for every task and algorithm; say what is shipped now, and update this test")
     return _one(groups.values()), steps
 
 
@@ -303,6 +306,8 @@ CLAIMS: list[tuple[str, str, Callable[[], tuple]]] = [
      lambda: (_kernel_example(),)),
     # docs/runs.md
     ("docs/runs.md", "(it polls `os.getppid()` every {} s)", lambda: (f"{WATCH_SECONDS:g}",)),
+    ("docs/runs.md", "and stops it, with SIGKILL {} later if need be", lambda: (
+        "a second" if STOP_SECONDS == 1 else f"{STOP_SECONDS:g} s",)),
     ("docs/runs.md", "`tests/test_properties.py::test_any_config_json_resumes_only_as_the_run_"
      "wrote_it` ({} generated files)", lambda: (_hypothesis_examples(
          "tests/test_properties.py", "test_any_config_json_resumes_only_as_the_run_wrote_it"),)),
