@@ -319,6 +319,9 @@ CLAIMS: list[tuple[str, str, Callable[[], tuple]]] = [
      "(`MAX_SEEDS`", lambda: (MAX_SEEDS, MAX_SEEDS)),
     ("docs/errors.md", "at most {} action half-ranges (`MAX_NOISE`)", lambda: (MAX_NOISE,)),
     ("docs/errors.md", "at most {} environments per seed, `EVAL_CHUNK`", lambda: (EVAL_CHUNK,)),
+    ("docs/errors.md", "make 1000 frames, over the {} allowed` (render)",
+     lambda: (re.search(r'"--max-frames", type=whole\(1\), default=(\d+)',
+                        (ROOT / "ddpg_numpy" / "cli_parser.py").read_text()).group(1),)),
     # docs/sweeps.md
     ("docs/sweeps.md", "`study.intervals.summarize`, {} resamples", lambda: (_n(DEFAULT_REPS),)),
     ("docs/sweeps.md", "DDPG and TD3 on HalfCheetah, Hopper, Walker2d-v5, {} steps", lambda: (
