@@ -42,7 +42,7 @@ from torch import nn
 from ddpg_numpy.core.config import DDPGConfig, TD3Config
 from ddpg_numpy.core.nn import FINAL_LAYER_INIT
 from ddpg_numpy.core.replay import Batch
-from ddpg_numpy.study.spec import PEER_OPTIONS
+from ddpg_numpy.study.cells import PEER_OPTIONS
 
 INITS = PEER_OPTIONS["init"]  # ("ours", "pytorch")
 

@@ -76,7 +76,7 @@ from ddpg_numpy.lab.run_folder import (  # noqa: E402
     replace_text,
 )
 from ddpg_numpy.lab.run_lock import hold_run_folder  # noqa: E402
-from ddpg_numpy.study.spec import PEER_OPTIONS  # noqa: E402  (a sweep spec's variants set them)
+from ddpg_numpy.study.cells import PEER_OPTIONS  # noqa: E402  (a sweep spec's variants set them)
 
 IMPLEMENTATION = "pytorch-peer"
 SCHEDULES = PEER_OPTIONS["schedule"]  # ("per-step", "episode-end")
