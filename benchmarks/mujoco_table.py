@@ -31,7 +31,8 @@ unfinished one. Into ``<out>`` go:
   not given; ``mujoco_report.PAPER_SETS`` says which is which);
 With ``--book`` it then redraws ``figures/mujoco_learning_curves.png`` from ``<out>`` and
 re-executes ``notebooks/09_beyond_pendulum.ipynb`` in place (the thread variables unset, as a
-reader runs it): the one command to run when more runs have finished.
+reader runs it) and rewrites its run time in notebooks/README.md: the one command to run when
+more runs have finished.
 
 * ``results.md``, ``results.csv``, ``results_seeds.csv``: the report (benchmarks/mujoco_report.py),
   rewritten from ``<out>`` alone, so ``python benchmarks/mujoco_report.py --out <out>`` gives the
@@ -283,7 +284,8 @@ def paper_rows(folder: Path) -> list[dict]:
 
 
 def refresh_book(out: Path) -> None:
-    """Redraw figures/mujoco_learning_curves.png from ``out`` and re-execute notebook 09."""
+    """Redraw figures/mujoco_learning_curves.png from ``out``, re-execute notebook 09 and put its
+    new run time in notebooks/README.md (benchmarks/notebook_times.py)."""
     from ddpg_numpy.plots import plot_mujoco_folder, save_figure
 
     print(f"wrote {save_figure(plot_mujoco_folder(out), ROOT / 'figures' / FIGURE_FILE)}")
@@ -291,6 +293,8 @@ def refresh_book(out: Path) -> None:
            if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
                     "--execute", "--inplace", NOTEBOOK], cwd=ROOT / "notebooks", env=env,
+                   check=True)
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "notebook_times.py"), "--write"],
                    check=True)
 
 
