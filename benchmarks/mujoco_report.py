@@ -50,6 +50,7 @@ DIFFERENCES = [("ours TD3", "peer TD3"), ("ours TD3", "paper, camera-ready"),
                ("ours TD3", "paper, first upload"), ("peer TD3", "paper, camera-ready"),
                ("ours TD3", "ours DDPG")]
 RESULTS_MD, RESULTS_CSV, SEEDS_CSV = "results.md", "results.csv", "results_seeds.csv"
+PEER_SPEED_MD = "peer_speed.md"  # benchmarks/peer_speed.py: ours and the peer in one process
 
 
 def _run_folder(out: Path, group: str, task: str, seed: int) -> Path | None:
@@ -172,7 +173,7 @@ def _kernels(rows: list[dict]) -> str:
     return "; ".join(f"{k}: {', '.join(map(str, s))}" for k, s in by.items())
 
 
-def markdown(seeds: list[dict], summary: list[dict]) -> str:
+def markdown(seeds: list[dict], summary: list[dict], same_process: str = "") -> str:
     lines = [
         "# MuJoCo results over seeds",
         "",
@@ -182,7 +183,8 @@ def markdown(seeds: list[dict], summary: list[dict]) -> str:
         "steps) over the window; over seeds, the mean and the interquartile mean (IQM) with "
         "stratified-bootstrap 95 % intervals (rliable, 2,000 resamples, seeded). The 200k "
         "column is the mean of the single evaluations at 200,000 steps, beside them only. "
-        "Ours and the peer ran gymnasium's v5 tasks (MuJoCo 3); the paper's sets are TD3 on "
+        "Ours and the peer ran gymnasium's v5 tasks (DeepMind's `mujoco` simulator; a run's "
+        "blas.json names its version where recorded); the paper's sets are TD3 on "
         "gym's v1 tasks (mujoco-py 0.5, MuJoCo 1.31), from github.com/sfujim/TD3: the "
         "camera-ready set (June 2018) and the first set published (Feb. 2018), 10 seeds each. "
         "Runs still training are not in the table (column 'unfinished').",
@@ -219,32 +221,13 @@ def markdown(seeds: list[dict], summary: list[dict]) -> str:
                 rate = [float(r["steps_per_second"]) for r in rows if r["kernel"] == kernel]
                 lines.append(f"| {task} | {group} | {kernel} | {len(rate)} | "
                              f"{np.median(rate):.0f} | {min(rate):.0f}–{max(rate):.0f} |")
-    ratios = speed_ratios(seeds)
-    if ratios:
-        lines += ["", "Ours TD3 against the peer's TD3, runs of the same kernel only: the ratio of "
-                  "their median steps per second (above 1: ours is faster).", "",
-                  "| task | kernel | runs (ours, peer) | ours / peer |", "|---|---|---|---|"]
-        lines += [f"| {t} | {k} | {n} | {r:.2f} |" for t, k, n, r in ratios]
+    lines += ["", "The runs above shared their machine with other jobs whose load came and "
+              "went, so a ratio of two of them mixes the implementation with the load."]
+    if same_process:
+        lines += ["Ours against the peer taking turns in one process (`peer_speed.md`, written "
+                  "by `benchmarks/peer_speed.py`, which names its machine and command):", "",
+                  *[line for line in same_process.splitlines() if line.startswith("|")]]
     return "\n".join(lines) + "\n"
-
-
-def speed_ratios(seeds: list[dict]) -> list[tuple[str, str, str, float]]:
-    """(task, kernel, 'n_ours, n_peer', median ours / median peer) where ours TD3 and the peer's
-    TD3 both have complete runs under one kernel."""
-    out = []
-    for task in TASKS:
-        rates: dict[tuple[str, str], list[float]] = {}
-        for group in ("ours TD3", "peer TD3"):
-            for r in _complete(seeds, task, group):
-                if r["steps_per_second"]:
-                    rates.setdefault((group, r["kernel"]), []).append(
-                        float(r["steps_per_second"]))
-        for kernel in sorted({k for _, k in rates}):
-            ours, peer = rates.get(("ours TD3", kernel)), rates.get(("peer TD3", kernel))
-            if ours and peer:
-                out.append((task, kernel, f"{len(ours)}, {len(peer)}",
-                            float(np.median(ours) / np.median(peer))))
-    return out
 
 
 def _csv_text(rows: list[dict]) -> str:
@@ -261,7 +244,10 @@ def report_files(out: Path, reps: int = REPS) -> dict[str, str]:
     resamples per interval (the shipped report: REPS)."""
     seeds = seed_rows(out)
     summary = summary_rows(seeds, reps)
-    return {RESULTS_MD: markdown(seeds, summary), RESULTS_CSV: _csv_text(summary),
+    same_process = out / PEER_SPEED_MD
+    return {RESULTS_MD: markdown(seeds, summary, same_process.read_text()
+                                 if same_process.exists() else ""),
+            RESULTS_CSV: _csv_text(summary),
             SEEDS_CSV: _csv_text(seeds)}
 
 

@@ -280,3 +280,37 @@ def test_fast_defaults_suite_without_runs_is_one_line(tmp_path, capsys):
         suite.main(["--runs", str(tmp_path / "none"), "--out", str(tmp_path / "out")])
     assert exit_.value.code == 2
     assert "train the suite first" in capsys.readouterr().err
+
+
+def test_peer_speed_times_ours_and_the_peer_in_turns_and_writes_the_table(tmp_path, capsys):
+    """peer_speed.py: each repeat runs ours, then the peer, on the preset with the short-run
+    changes; the ratio column is ours ÷ peer of the same repeat; --write puts the same text in
+    the file."""
+    pytest.importorskip("torch", reason="the PyTorch peer needs torch: pip install -e '.[peer]'")
+    from benchmarks import peer_speed
+
+    out = tmp_path / "peer_speed.md"
+    assert peer_speed.main(["--env", "InvertedPendulum-v5", "--steps", "200", "--warmup", "200",
+                            "--repeats", "2", "--write", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rates = [tuple(map(float, m)) for m in re.findall(
+        r"repeat \d: ours (\d+), the peer (\d+) learning steps/s", printed)]
+    assert len(rates) == 2
+    ratios = re.search(r"\| \*\*[\d.]+×\*\* \(([\d.]+), ([\d.]+)\) \|", out.read_text())
+    for (ours, peer), ratio in zip(rates, ratios.groups()):
+        assert float(ratio) == pytest.approx(ours / peer, rel=0.02)  # printed rounded
+    assert "InvertedPendulum-v5" in out.read_text() and out.read_text() in printed
+    assert "Command: `python benchmarks/peer_speed.py --env InvertedPendulum-v5" in printed
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["--env", "Pendulum-v0"], "has no preset"),
+    (["--warmup", "50"], "below the preset's batch 100"),
+])
+def test_peer_speed_refuses_bad_arguments_in_one_line(argv, problem, capsys):
+    from benchmarks import peer_speed
+
+    with pytest.raises(SystemExit) as stop:
+        peer_speed.main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and problem in err and err.count("\n") == 1, err

@@ -7,6 +7,7 @@ threadpool_info: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are never set here.
 """
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -64,7 +65,15 @@ def whole(tmp_path_factory):
 
 def test_a_run_records_the_kernel_it_started_under(whole):
     record = read(whole)
-    assert list(record) == ["threadpool_info", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+    assert list(record) == ["threadpool_info", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                            "versions"]
+    import gymnasium
+    import numpy
+
+    # The installed versions the run's numbers depend on (the simulator's where installed).
+    assert record["versions"]["numpy"] == numpy.__version__
+    assert record["versions"]["gymnasium"] == gymnasium.__version__
+    assert record["versions"]["python"] == ".".join(map(str, sys.version_info[:3]))
     blas = [lib for lib in record["threadpool_info"] if lib["user_api"] == "blas"]
     assert blas and blas[0]["architecture"] == kernel_now()
     assert blas[0]["num_threads"] == 1  # recorded inside train's one-thread limit

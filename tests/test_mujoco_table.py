@@ -129,7 +129,17 @@ def test_collects_finished_logs_and_reports_over_seeds(tmp_path, paper_folder, c
     assert "| Hopper | peer TD3 | 100k–200k | 3 | 0 |" in table
     assert (out / "results.md").read_text() in table
     # Both sides ran at 100 steps per training second, under the same (recorded) kernel.
-    assert "| Hopper | SkylakeX | 3, 3 | 1.00 |" in table
+    assert "| Hopper | ours TD3 | SkylakeX | 3 | 100 | 100–100 |" in table
+    assert "| Hopper | peer TD3 | SkylakeX | 3 | 100 | 100–100 |" in table
+    assert "taking turns in one process" not in table  # no peer_speed.md in out
+
+    # With peer_speed.md (benchmarks/peer_speed.py --write) the report quotes its table.
+    (out / "peer_speed.md").write_text("TD3 on ...\n\n| implementation | x |\n|---|---|\n"
+                                       "| the PyTorch peer (1 thread) | **1.47×** |\n\nMachine\n")
+    report = M.mujoco_report.report_files(out, reps=50)["results.md"]
+    assert report.endswith("process (`peer_speed.md`, written by `benchmarks/peer_speed.py`, "
+                           "which names its machine and command):\n\n| implementation | x |\n"
+                           "|---|---|\n| the PyTorch peer (1 thread) | **1.47×** |\n")
 
 
 def test_shipped_runs_stay_and_unfinished_ones_come_only_marked(tmp_path, paper_folder):

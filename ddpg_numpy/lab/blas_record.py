@@ -10,7 +10,12 @@ records its kernel::
     {"threadpool_info": [...],          threadpoolctl.threadpool_info() when the run started
      "OPENBLAS_CORETYPE": null,         the two variables as the run saw them (null: unset)
      "OPENBLAS_L2_SIZE": null,
+     "versions": {"python": "3.11.9", "numpy": "2.3.5", "gymnasium": "1.4.0", "mujoco": ...},
      "resumed_under": [{"step": 40000, "architecture": "SkylakeX"}, ...]}
+
+``versions`` are the installed versions, when the run started, of Python and of the packages a
+run's numbers depend on (the simulator's above all: gymnasium's v5 tasks run on whichever
+``mujoco`` is installed); a package that is not installed is left out.
 
 ``resumed_under`` is there only if a resume ran under another kernel than the one before it: the
 entry's step is where the new kernel took over (progress.csv's rows after it come from it). A
@@ -27,13 +32,16 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .run_logs import replace_text
 
 BLAS_FILE = "blas.json"
+PACKAGES = ("numpy", "gymnasium", "mujoco", "torch")  # whose versions a record names
 UNKNOWN = "?"  # no OpenBLAS (or no architecture reported) in threadpool_info
 
 
@@ -43,7 +51,20 @@ def current_record() -> dict[str, Any]:
 
     return {"threadpool_info": threadpool_info(),
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+            "versions": installed_versions()}
+
+
+def installed_versions() -> dict[str, str]:
+    """Python's version and each installed package of PACKAGES's (read from its metadata,
+    nothing imported)."""
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
 
 
 def architecture(record: dict[str, Any]) -> str:
