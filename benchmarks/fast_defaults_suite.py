@@ -218,6 +218,22 @@ def _cell(seeds: dict[int, list[dict]], mark: float) -> str:
             f"last {statistics.fmean(finals):,.1f}{spread}")
 
 
+def _success_difference(ours: dict[int, list[dict]], peer: dict[int, list[dict]],
+                        mark: float) -> str:
+    """Ours − the peer in the share of seeds that reach ``mark``, with a 95 % percentile-bootstrap
+    interval (seeds resampled within each side: study.intervals.difference_of_means on 0/1
+    successes); '—' unless both sides have 2 or more seeds."""
+    if len(ours) < 2 or len(peer) < 2:
+        return "—"
+    from ddpg_numpy.study.intervals import difference_of_means
+
+    def successes(seeds: dict[int, list[dict]]) -> list[float]:
+        return [float(first_success(rows, mark) is not None) for rows in seeds.values()]
+
+    d = difference_of_means(successes(ours), successes(peer))
+    return f"{d.estimate:+.2f} [{d.low:+.2f}, {d.high:+.2f}]"
+
+
 def _number(value: float | str) -> str:
     """At most 2 decimals, no trailing zeros: 1,000, -3.75, -74.58."""
     return f"{float(value):,.2f}".rstrip("0").rstrip(".")
@@ -247,9 +263,10 @@ def shipped_table(out: Path = SHIPPED) -> str:
         summary = {(r["task"], r["group"]): r for r in csv.DictReader(f)}
     lines = ["| task | steps | success: an evaluation return at or above | algorithm | ours: "
              "seeds that succeed / seeds (seed: first step there); last evaluation, mean ± std "
-             "| PyTorch peer, the same values: the same | random policy | gymnasium's threshold "
+             "| PyTorch peer, the same values: the same | ours − peer: share of seeds that "
+             "succeed [95 % CI] | random policy | gymnasium's threshold "
              "| OpenBLAS kernel (ours; peer) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for task in dict.fromkeys(t for t, _ in summary):
         for algo in ("ddpg", "td3"):
             rows = [summary.get((task, g)) for g in (algo, f"{algo}-pytorch-peer")]
@@ -257,12 +274,14 @@ def shipped_table(out: Path = SHIPPED) -> str:
             if first is None:
                 continue
             steps, mark = int(first["steps"]), float(first["mark"])
-            cells = [_cell(complete_seeds(out_folder(out, task, g), steps), mark) if r else "—"
+            seeds = [complete_seeds(out_folder(out, task, g), steps) if r else {}
                      for g, r in zip((algo, f"{algo}-pytorch-peer"), rows)]
+            cells = [_cell(group, mark) if r else "—" for group, r in zip(seeds, rows)]
             threshold = _number(first["reward_threshold"]) if first["reward_threshold"] else "—"
             kernels = "; ".join(r["kernels"] if r else "—" for r in rows)
             lines.append(f"| {task} | {steps:,} | {_number(mark)} ({first['mark_is']}) | "
                          f"{algo.upper()} | {cells[0]} | {cells[1]} | "
+                         f"{_success_difference(seeds[0], seeds[1], mark)} | "
                          f"{float(first['random_policy']):,.1f} | {threshold} | {kernels} |")
     return "\n".join(lines)
 
