@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from benchmarks.td3_end_to_end import check_short_run  # noqa: E402
 from benchmarks.torch_baseline import torch_available  # noqa: E402
 from ddpg_numpy import DDPGConfig, TD3Config, train  # noqa: E402
 from ddpg_numpy.core.config import PRESETS  # noqa: E402
@@ -108,13 +109,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.env not in PRESETS:
         parser.error(f"--env {args.env} has no preset: use one of {', '.join(sorted(PRESETS))}")
-    batch = CONFIGS[args.algo].preset(args.env).batch_size
-    if args.warmup < batch:
-        parser.error(f"--warmup {args.warmup} is below the preset's batch {batch}: the first "
-                     "minibatch needs that many transitions; raise --warmup")
-    if math.gcd(args.warmup, args.steps) < min(100, args.warmup):
-        parser.error(f"--warmup {args.warmup} and --steps {args.steps} share no factor of "
-                     "100 or more, so the runs would evaluate too often: use multiples of 100")
+    check_short_run(parser, args.warmup, args.steps,
+                    CONFIGS[args.algo].preset(args.env).batch_size, "the preset's batch")
     return args
 
 

@@ -236,13 +236,21 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-two-threads", action="store_true",
                         help="no 2-thread PyTorch column (it crawls when other jobs hold a core)")
     args = parser.parse_args(argv)
-    if args.warmup < args.batch:
-        parser.error(f"--warmup {args.warmup} is below --batch {args.batch}: the first "
-                     "minibatch needs that many transitions; raise --warmup")
-    if math.gcd(args.warmup, args.steps) < min(100, args.warmup):
-        parser.error(f"--warmup {args.warmup} and --steps {args.steps} share no factor of "
-                     "100 or more, so the runs would evaluate too often: use multiples of 100")
+    check_short_run(parser, args.warmup, args.steps, args.batch, "--batch")
     return args
+
+
+def check_short_run(parser: argparse.ArgumentParser, warmup: int, steps: int, batch: int,
+                    batch_is: str) -> None:
+    """A timing run's --warmup must fill one minibatch (``batch``, named ``batch_is`` in the
+    message), and --warmup and --steps must share a factor of 100 or more (its evaluations are
+    every gcd steps); else exit 2 with one line."""
+    if warmup < batch:
+        parser.error(f"--warmup {warmup} is below {batch_is} {batch}: the first "
+                     "minibatch needs that many transitions; raise --warmup")
+    if math.gcd(warmup, steps) < min(100, warmup):
+        parser.error(f"--warmup {warmup} and --steps {steps} share no factor of "
+                     "100 or more, so the runs would evaluate too often: use multiples of 100")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
